@@ -1,0 +1,139 @@
+package io.tsforge.config;
+
+import io.tsforge.core.Frequency;
+import io.tsforge.core.Normalization;
+import io.tsforge.core.RawRowParser;
+import io.tsforge.core.ResampleSpec;
+import io.tsforge.core.WindowSpec;
+
+import java.time.ZoneId;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Every configuration key of every job, declared once. The usage text, the README's key reference and the
+ * unknown-key check all come from this list. Keys under {@code spark.} are passed to Spark as they are.
+ */
+public final class ConfigKeys {
+
+    private static final List<ConfigKey<?>> ALL = new ArrayList<>();
+
+    /** Input formats {@code prepare} reads. */
+    public enum InputFormat { CSV, PARQUET, JSON }
+
+    /** Table formats for human-facing outputs. */
+    public enum OutputFormat { PARQUET, CSV }
+
+    private static <T> ConfigKey<T> add(ConfigKey<T> key) {
+        ALL.add(key);
+        return key;
+    }
+
+    // input.*
+    public static final ConfigKey<String> INPUT_PATH = add(ConfigKey.string("input.path", null, true,
+            "file, folder or glob of raw readings"));
+    public static final ConfigKey<InputFormat> INPUT_FORMAT = add(ConfigKey.choice("input.format", InputFormat.class,
+            InputFormat.CSV, "input file format (json = JSON lines)"));
+    public static final ConfigKey<String> INPUT_ID_COLUMN = add(ConfigKey.string("input.idColumn", null, false,
+            "series id column (long format); leave unset for wide input holding one series"));
+    public static final ConfigKey<String> INPUT_TIME_COLUMN = add(ConfigKey.string("input.timeColumn", null, true,
+            "timestamp column"));
+    public static final ConfigKey<List<String>> INPUT_VALUE_COLUMNS = add(ConfigKey.list("input.valueColumns", null,
+            true, "value columns; the first is the forecast target, the rest are covariates"));
+    public static final ConfigKey<String> INPUT_SERIES_NAME = add(ConfigKey.string("input.seriesName", "series", false,
+            "series id given to wide input (no id column)"));
+    public static final ConfigKey<ZoneId> INPUT_TIMEZONE = add(ConfigKey.custom("input.timezone", "a time zone id",
+            "UTC", false, "zone of timestamps written without an offset", ZoneId::of));
+    public static final ConfigKey<String> INPUT_TIME_FORMAT = add(ConfigKey.string("input.timeFormat", "auto", false,
+            "auto (ISO-8601, yyyy-MM-dd HH:mm:ss, epoch s/ms) | epoch_s | epoch_ms | pattern:<DateTimeFormatter>"));
+    public static final ConfigKey<RawRowParser.NonFinite> INPUT_NON_FINITE = add(ConfigKey.choice("input.nonFinite",
+            RawRowParser.NonFinite.class, RawRowParser.NonFinite.QUARANTINE,
+            "NaN/Infinity values: quarantine the row, or fill them like a gap"));
+    public static final ConfigKey<String> INPUT_CSV_DELIMITER = add(ConfigKey.string("input.csvDelimiter", ",", false,
+            "CSV field delimiter"));
+
+    // series.*
+    public static final ConfigKey<Frequency> SERIES_FREQUENCY = add(ConfigKey.custom("series.frequency",
+            "a frequency like 30s, 5min, 1h, 1d", null, true, "the step every series is resampled to",
+            Frequency::parse));
+    public static final ConfigKey<ResampleSpec.Aggregation> SERIES_AGGREGATION = add(ConfigKey.choice(
+            "series.aggregation", ResampleSpec.Aggregation.class, ResampleSpec.Aggregation.MEAN,
+            "how readings within one step are combined"));
+    public static final ConfigKey<ResampleSpec.Duplicates> SERIES_DUPLICATES = add(ConfigKey.choice(
+            "series.duplicates", ResampleSpec.Duplicates.class, ResampleSpec.Duplicates.LAST,
+            "which reading wins when a series repeats a timestamp (last/first in input order, or their mean)"));
+    public static final ConfigKey<Integer> SERIES_MAX_GAP_FILL = add(ConfigKey.integer("series.maxGapFill", 3, 0,
+            "gaps of up to this many missing steps are filled; a longer gap starts a new segment"));
+    public static final ConfigKey<ResampleSpec.GapFill> SERIES_GAP_FILL = add(ConfigKey.choice("series.gapFill",
+            ResampleSpec.GapFill.class, ResampleSpec.GapFill.LINEAR, "how short gaps are filled"));
+    public static final ConfigKey<Integer> SERIES_PARTITIONS = add(ConfigKey.integer("series.partitions", 0, 0,
+            "partitions for the per-series stage; 0 = Spark's default parallelism"));
+
+    // split.*
+    public static final ConfigKey<String> SPLIT_TRAIN_END = add(ConfigKey.string("split.trainEnd", null, false,
+            "absolute split: first timestamp after the training range (set with split.validationEnd)"));
+    public static final ConfigKey<String> SPLIT_VALIDATION_END = add(ConfigKey.string("split.validationEnd", null,
+            false, "absolute split: first timestamp after the validation range"));
+    public static final ConfigKey<String> SPLIT_TEST_END = add(ConfigKey.string("split.testEnd", null, false,
+            "optional: first timestamp after the test range; later steps are used by no window"));
+    public static final ConfigKey<Double> SPLIT_TRAIN_FRACTION = add(ConfigKey.number("split.trainFraction", "0.7",
+            0.0, 1.0, "fractional split: share of each series' steps used for training"));
+    public static final ConfigKey<Double> SPLIT_VALIDATION_FRACTION = add(ConfigKey.number(
+            "split.validationFraction", "0.15", 0.0, 1.0, "fractional split: share used for validation"));
+
+    // normalize.*
+    public static final ConfigKey<Normalization> NORMALIZE_METHOD = add(ConfigKey.choice("normalize.method",
+            Normalization.class, Normalization.ZSCORE,
+            "per-series, per-feature scaling fitted on the training range"));
+
+    // window.*
+    public static final ConfigKey<Integer> WINDOW_LOOKBACK = add(ConfigKey.integer("window.lookback", 48, 1,
+            "input steps per window"));
+    public static final ConfigKey<Integer> WINDOW_HORIZON = add(ConfigKey.integer("window.horizon", 24, 1,
+            "forecast steps per window"));
+    public static final ConfigKey<Integer> WINDOW_STRIDE = add(ConfigKey.integer("window.stride", 1, 1,
+            "steps between training window origins"));
+    public static final ConfigKey<Integer> WINDOW_EVAL_STRIDE = add(ConfigKey.integer("window.evalStride", 1, 1,
+            "steps between validation/test window origins"));
+    public static final ConfigKey<WindowSpec.ShortHistory> WINDOW_SHORT_HISTORY = add(ConfigKey.choice(
+            "window.shortHistory", WindowSpec.ShortHistory.class, WindowSpec.ShortHistory.SKIP,
+            "origins with less history than the lookback: skip them, or pad them under a mask"));
+    public static final ConfigKey<Integer> WINDOW_MIN_HISTORY = add(ConfigKey.optionalInteger("window.minHistory", 1,
+            "with shortHistory=pad: the least history a window may have (default lookback/4)"));
+
+    // output.*
+    public static final ConfigKey<String> OUTPUT_DIR = add(ConfigKey.string("output.dir", null, true,
+            "folder the job writes into"));
+    public static final ConfigKey<OutputFormat> OUTPUT_FORMAT = add(ConfigKey.choice("output.format",
+            OutputFormat.class, OutputFormat.PARQUET, "format of the human-facing tables (series/)"));
+
+    private ConfigKeys() {
+    }
+
+    public static List<ConfigKey<?>> all() {
+        return Collections.unmodifiableList(ALL);
+    }
+
+    static Map<String, ConfigKey<?>> byName() {
+        Map<String, ConfigKey<?>> m = new LinkedHashMap<>();
+        for (ConfigKey<?> k : ALL) {
+            m.put(k.name(), k);
+        }
+        return m;
+    }
+
+    /** The key reference: one line per key, grouped by namespace, generated from the declarations. */
+    public static String reference() {
+        StringBuilder sb = new StringBuilder();
+        for (ConfigKey<?> k : ALL) {
+            sb.append(String.format("  %-26s %s%s. %s%n", k.name(), k.type(),
+                    k.required() ? ", required" : k.defaultText() == null ? "" : ", default " + k.defaultText(),
+                    k.description()));
+        }
+        sb.append(String.format("  %-26s %s%n", "spark.*", "passed to Spark as is (spark.master selects the cluster)"));
+        return sb.toString();
+    }
+}

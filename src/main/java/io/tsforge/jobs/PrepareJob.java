@@ -1,0 +1,175 @@
+package io.tsforge.jobs;
+
+import io.tsforge.config.ConfigKeys;
+import io.tsforge.config.InputSpec;
+import io.tsforge.config.PrepareConfig;
+import io.tsforge.core.AssembledSeries;
+import io.tsforge.core.Normalizer;
+import io.tsforge.core.StatsAccumulator;
+import io.tsforge.io.NormalizerJson;
+import io.tsforge.io.Storage;
+import io.tsforge.spark.PrepareFunctions;
+import io.tsforge.spark.PreparedLayout;
+import io.tsforge.spark.RawInput;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.broadcast.Broadcast;
+import org.apache.spark.sql.Column;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SaveMode;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.storage.StorageLevel;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+import static org.apache.spark.sql.functions.col;
+
+/**
+ * {@code prepare}: raw readings -> quarantine, de-duplicated and resampled series, training-range statistics, normalized
+ * segments and tagged windows. Every input row ends up used, quarantined or counted as a duplicate, and the summary
+ * proves it.
+ */
+public final class PrepareJob {
+
+    private PrepareJob() {
+    }
+
+    public static void run(SparkSession spark, PrepareConfig cfg, RunReport report) {
+        InputSpec in = cfg.input();
+        String out = cfg.outputDir();
+        int nv = in.valueColumns().size();
+        JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+
+        report.stage("read");
+        Dataset<Row> raw = RawInput.read(spark, in);
+        JavaRDD<Row> parsedRdd = raw.javaRDD().mapPartitions(rows -> PrepareFunctions.parse(rows, in));
+        Dataset<Row> parsed = spark.createDataFrame(parsedRdd, PrepareFunctions.parsedSchema(nv))
+                .persist(StorageLevel.MEMORY_AND_DISK());
+        try {
+            Map<String, Long> byReason = new TreeMap<>();
+            long rowsIn = 0;
+            for (Row r : parsed.groupBy(col("reason")).count().collectAsList()) {
+                rowsIn += r.getLong(1);
+                if (!r.isNullAt(0)) {
+                    byReason.put(r.getString(0), r.getLong(1));
+                }
+            }
+            long quarantined = byReason.values().stream().mapToLong(Long::longValue).sum();
+            report.count("rows_in", rowsIn);
+            report.log(String.format("read %,d rows, %,d quarantined %s", rowsIn, quarantined, byReason));
+
+            report.stage("quarantine");
+            List<Column> q = new ArrayList<>();
+            if (!in.wide()) {
+                q.add(col("_id").as("series_id"));
+            }
+            q.add(col("_ts").as("timestamp"));
+            for (int i = 0; i < nv; i++) {
+                q.add(col("_v" + i).as(in.valueColumns().get(i)));
+            }
+            q.add(col("reason"));
+            q.add(col("detail"));
+            q.add(col("_file").as("source_file"));
+            parsed.filter(col("reason").isNotNull()).select(q.toArray(new Column[0])).coalesce(1)
+                    .write().mode(SaveMode.Overwrite).option("header", "true").csv(out + "/" + PreparedLayout.QUARANTINE);
+
+            report.stage("assemble");
+            int partitions = cfg.partitions() > 0 ? cfg.partitions() : jsc.defaultParallelism();
+            JavaRDD<AssembledSeries> series = parsed.filter(col("reason").isNull())
+                    .select(col("_id"), col("ts"), col("values"), col("_file"), col("_ord"))
+                    .repartition(partitions, col("_id"))
+                    .sortWithinPartitions(col("_id"), col("ts"), col("_file"), col("_ord"))
+                    .javaRDD()
+                    .mapPartitions(rows -> PrepareFunctions.assemble(rows, cfg.resample(), cfg.split(), nv))
+                    .persist(StorageLevel.MEMORY_AND_DISK());
+            try {
+                report.stage("fit-statistics");
+                Map<String, StatsAccumulator> stats = new TreeMap<>(series
+                        .flatMapToPair(s -> PrepareFunctions.trainStats(s, cfg.normalization()))
+                        .reduceByKey(StatsAccumulator::merge)
+                        .collectAsMap());
+                Normalizer normalizer = Normalizer.fit(cfg.normalization(), in.valueColumns(), stats);
+                new Storage(jsc.hadoopConfiguration()).writeJson(out + "/" + PreparedLayout.STATS,
+                        NormalizerJson.toJson(normalizer, stats));
+                Broadcast<Normalizer> bn = jsc.broadcast(normalizer);
+
+                report.stage("count");
+                PrepareFunctions.SeriesCounts counts = series
+                        .map(s -> PrepareFunctions.counts(s, cfg.window(), bn.value()))
+                        .fold(new PrepareFunctions.SeriesCounts(), PrepareFunctions.SeriesCounts::add);
+                if (counts.series > 0 && normalizer.global() == null) {
+                    throw new IllegalStateException("no series has a step in the training range: check split.* "
+                            + "against the data's time range");
+                }
+
+                report.stage("write-series");
+                Dataset<Row> seriesDf = spark.createDataFrame(
+                        series.flatMap(s -> PrepareFunctions.seriesRows(s, bn.value())),
+                        PreparedLayout.seriesSchema(in.valueColumns()));
+                var writer = seriesDf.write().mode(SaveMode.Overwrite);
+                if (cfg.outputFormat() == ConfigKeys.OutputFormat.CSV) {
+                    writer.option("header", "true").csv(out + "/" + PreparedLayout.SERIES);
+                } else {
+                    writer.parquet(out + "/" + PreparedLayout.SERIES);
+                }
+
+                report.stage("write-segments");
+                spark.createDataFrame(series.flatMap(s -> PrepareFunctions.segmentRows(s, bn.value())),
+                                PreparedLayout.segmentSchema())
+                        .write().mode(SaveMode.Overwrite).parquet(out + "/" + PreparedLayout.SEGMENTS);
+
+                report.stage("write-windows");
+                spark.createDataFrame(series.flatMap(s -> PrepareFunctions.windowRows(s, cfg.window())),
+                                PreparedLayout.windowSchema())
+                        .write().mode(SaveMode.Overwrite).partitionBy("split")
+                        .parquet(out + "/" + PreparedLayout.WINDOWS);
+                report.endStage();
+
+                long accounted = counts.rowsUsed + quarantined + counts.rowsDuplicate;
+                report.count("rows_used", counts.rowsUsed);
+                report.count("rows_quarantined", quarantined);
+                report.count("rows_duplicate", counts.rowsDuplicate);
+                report.count("rows_balanced", accounted == rowsIn);
+                report.count("quarantine_by_reason", byReason);
+                report.count("series", counts.series);
+                report.count("segments", counts.segments);
+                report.count("steps", counts.steps);
+                report.count("steps_filled", counts.stepsFilled);
+                report.count("steps_incomplete", counts.stepsIncomplete);
+                report.count("gaps_filled", counts.gapsFilled);
+                report.count("gaps_split", counts.gapsSplit);
+                report.count("series_on_global_statistics", counts.seriesOnGlobalStats);
+                Map<String, Long> windows = new LinkedHashMap<>();
+                windows.put("train", counts.windows.train);
+                windows.put("validation", counts.windows.validation);
+                windows.put("test", counts.windows.test);
+                report.count("windows", windows);
+                report.count("windows_padded", counts.windows.padded);
+                Map<String, Long> skipped = new LinkedHashMap<>();
+                skipped.put("straddling_split", counts.windows.straddling);
+                skipped.put("segments_too_short", counts.windows.segmentsTooShort);
+                skipped.put("series_without_windows", counts.seriesWithoutWindows);
+                report.count("windows_skipped", skipped);
+                if (accounted != rowsIn) {
+                    throw new IllegalStateException(String.format("row accounting does not balance: rows_in=%d but "
+                            + "used %d + quarantined %d + duplicate %d = %d", rowsIn, counts.rowsUsed, quarantined,
+                            counts.rowsDuplicate, accounted));
+                }
+                report.log(String.format("rows in %,d = used %,d + quarantined %,d + duplicate %,d; %d series, "
+                                + "%d segments; windows train %,d / validation %,d / test %,d",
+                        rowsIn, counts.rowsUsed, quarantined, counts.rowsDuplicate, counts.series, counts.segments,
+                        counts.windows.train, counts.windows.validation, counts.windows.test));
+
+            } finally {
+                series.unpersist(false);
+            }
+        } finally {
+            parsed.unpersist(false);
+        }
+    }
+}

@@ -1,0 +1,33 @@
+package io.tsforge.spark;
+
+import io.tsforge.config.Config;
+import org.apache.spark.SparkConf;
+import org.apache.spark.sql.SparkSession;
+
+import java.util.Map;
+
+/**
+ * Builds the session a job runs in. The master comes from {@code spark.master} in the config, else from spark-submit
+ * (which sets the system property), else embedded {@code local[*]}, so the same jar runs on a laptop and a cluster.
+ */
+public final class SparkSessions {
+
+    private SparkSessions() {
+    }
+
+    public static SparkSession create(String appName, Config config, String sessionTimeZone) {
+        SparkConf conf = new SparkConf(true).setAppName("tsforge " + appName);
+        if (!conf.contains("spark.master")) {
+            conf.setMaster("local[*]");
+        }
+        conf.setIfMissing("spark.ui.showConsoleProgress", "true");
+        conf.setIfMissing("spark.sql.session.timeZone", sessionTimeZone);
+        conf.setIfMissing("spark.driver.memory", "2g");
+        for (Map.Entry<String, String> e : config.sparkSettings().entrySet()) {
+            conf.set(e.getKey(), e.getValue());
+        }
+        SparkSession spark = SparkSession.builder().config(conf).getOrCreate();
+        spark.sparkContext().setLogLevel("WARN");
+        return spark;
+    }
+}

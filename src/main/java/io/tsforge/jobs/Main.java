@@ -69,6 +69,37 @@ public final class Main {
         });
     }
 
+    static {
+        JOBS.put("pipeline", new Job() {
+            @Override
+            public String description() {
+                return "every stage in one session on one config (now: prepare)";
+            }
+
+            @Override
+            public Runner bind(Config config) {
+                PrepareConfig prepare = PrepareConfig.from(config);
+                String outputDir = config.get(ConfigKeys.OUTPUT_DIR);
+                return new Runner() {
+                    @Override
+                    public String outputDir() {
+                        return outputDir;
+                    }
+
+                    @Override
+                    public String sessionTimeZone() {
+                        return prepare.input().zone().getId();
+                    }
+
+                    @Override
+                    public void run(SparkSession spark, RunReport report) {
+                        PipelineJob.run(spark, config, prepare, report);
+                    }
+                };
+            }
+        });
+    }
+
     private Main() {
     }
 
@@ -122,6 +153,7 @@ public final class Main {
         RunReport report = new RunReport(jobName);
         report.stage("start-spark");
         SparkSession spark = null;
+        boolean ownSession = SparkSession.getActiveSession().isEmpty();
         Storage storage = null;
         try {
             spark = SparkSessions.create(jobName, config, runner.sessionTimeZone());
@@ -149,7 +181,7 @@ public final class Main {
                     ? " (set TSFORGE_DEBUG=1 for the stack trace)" : ""));
             return e instanceof ConfigException ? 2 : 1;
         } finally {
-            if (spark != null) {
+            if (spark != null && ownSession) {
                 spark.stop();
             }
         }

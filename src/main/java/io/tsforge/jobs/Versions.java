@@ -15,7 +15,7 @@ public final class Versions {
     public static Map<String, String> all() {
         Map<String, String> m = new LinkedHashMap<>();
         m.put("tsforge", project("version"));
-        m.put("gitCommit", project("git.commit"));
+        m.put("gitCommit", project("git.commit") + ("true".equals(project("git.dirty")) ? "-dirty" : ""));
         m.put("java", System.getProperty("java.version"));
         m.put("spark", org.apache.spark.package$.MODULE$.SPARK_VERSION());
         m.put("scala", scala.util.Properties.versionNumberString());

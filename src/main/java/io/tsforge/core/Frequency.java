@@ -18,8 +18,13 @@ public record Frequency(long millis, String text) implements Serializable {
 
     /** Parses {@code <count><unit>} with unit one of ms, s, sec, m, min, h, d. */
     public static Frequency parse(String text) {
-        Matcher m = FORMAT.matcher(text.trim().toLowerCase(Locale.ROOT));
-        if (!m.matches()) {
+        String t = text.trim();
+        if (t.endsWith("M") || t.endsWith("MS")) {
+            throw new IllegalArgumentException("'" + text + "' is ambiguous (months are not a fixed step); use min for "
+                    + "minutes or ms for milliseconds");
+        }
+        Matcher m = FORMAT.matcher(t.toLowerCase(Locale.ROOT));
+        if (!m.matches() || m.group(1).length() > 12) {
             throw new IllegalArgumentException(
                     "expected <count><unit> with unit ms, s, min, h or d (e.g. 5min, 1h), found '" + text + "'");
         }
@@ -34,7 +39,7 @@ public record Frequency(long millis, String text) implements Serializable {
         if (count <= 0) {
             throw new IllegalArgumentException("frequency count must be > 0, found '" + text + "'");
         }
-        return new Frequency(count * unit, text.trim());
+        return new Frequency(Math.multiplyExact(count, unit), t);
     }
 
     /** The start of the step that contains {@code ts}, steps being aligned to {@code alignOffsetMillis}. */

@@ -86,17 +86,33 @@ public final class RawRowParser implements Serializable {
             if (v == null || v.isBlank()) {
                 return out.reject(MISSING_VALUE, "column '" + col + "' is empty");
             }
-            double d;
-            try {
-                d = Double.parseDouble(v.trim());
-            } catch (NumberFormatException e) {
+            double d = number(v.trim());
+            if (Double.isNaN(d) && !isNaNText(v.trim())) {
                 return out.reject(BAD_NUMBER, "column '" + col + "': cannot read '" + v + "' as a number");
             }
             if (!Double.isFinite(d) && nonFinite == NonFinite.QUARANTINE) {
-                return out.reject(NON_FINITE, "column '" + col + "' is " + v.trim());
+                return out.reject(NON_FINITE, "column '" + col + "' is '" + v.trim() + "'");
             }
             out.values[i] = Double.isFinite(d) ? d : Double.NaN;
         }
         return out;
+    }
+
+    /** A number, with the non-finite spellings of Java, pandas and R ({@code NaN, nan, inf, -Infinity, ...}). */
+    static double number(String t) {
+        try {
+            return Double.parseDouble(t);
+        } catch (NumberFormatException e) {
+            String l = t.toLowerCase(java.util.Locale.ROOT);
+            return switch (l) {
+                case "inf", "+inf", "infinity", "+infinity" -> Double.POSITIVE_INFINITY;
+                case "-inf", "-infinity" -> Double.NEGATIVE_INFINITY;
+                default -> Double.NaN; // "nan" and anything unreadable; isNaNText tells them apart
+            };
+        }
+    }
+
+    private static boolean isNaNText(String t) {
+        return t.equalsIgnoreCase("nan");
     }
 }

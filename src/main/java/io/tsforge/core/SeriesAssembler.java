@@ -9,7 +9,8 @@ import java.util.List;
  * aggregates readings into regular steps, fills gaps of up to {@code maxGapFill} missing steps and starts a new
  * {@link Segment} at any longer gap, so that no window can later cross it.
  *
- * <p>Non-finite values (kept only when the input policy is {@code fill}) are ignored by the aggregations; a step left
+ * <p>Non-finite values (kept only when the input policy is {@code fill}) are ignored by duplicate resolution and by
+ * the aggregations; a step left
  * without a finite value for some feature counts as missing and is filled like any other gap.
  */
 public final class SeriesAssembler {
@@ -74,8 +75,8 @@ public final class SeriesAssembler {
             for (int f = 0; f < features; f++) {
                 double v = values[f];
                 switch (spec.duplicates()) {
-                    case LAST -> dupValue[f] = v;
-                    case FIRST -> { }
+                    case LAST -> dupValue[f] = Double.isFinite(v) ? v : dupValue[f];
+                    case FIRST -> dupValue[f] = Double.isFinite(dupValue[f]) ? dupValue[f] : v;
                     case MEAN -> {
                         if (Double.isFinite(v)) {
                             dupSum[f] += v;

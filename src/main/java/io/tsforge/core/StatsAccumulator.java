@@ -6,14 +6,18 @@ import java.util.Arrays;
 /**
  * Per-feature count, mean, variance (Welford, merged with Chan's formula), min and max; and, when a robust scale is
  * wanted, the values themselves so that medians and quartiles are exact. Accumulators built over any partition of the
- * data {@link #merge} into the same statistics as one built over all of it (up to floating-point rounding for the
- * variance; exactly for everything else).
+ * data {@link #merge} into the same statistics as one built over all of it (up to floating-point rounding of mean and
+ * variance; exactly for count, min, max and quantiles).
+ *
+ * <p>Moments are kept relative to a shift (the first value seen), so that a large offset with small noise (a sensor
+ * reading 1e15 + noise, epoch-like values) does not lose the variance to rounding of the running mean.
  */
 public final class StatsAccumulator implements Serializable {
 
     private final int features;
     private final boolean keepValues;
     private long count;
+    private final double[] shift;
     private final double[] mean;
     private final double[] m2;
     private final double[] min;
@@ -24,6 +28,7 @@ public final class StatsAccumulator implements Serializable {
     public StatsAccumulator(int features, boolean keepValues) {
         this.features = features;
         this.keepValues = keepValues;
+        this.shift = new double[features];
         this.mean = new double[features];
         this.m2 = new double[features];
         this.min = new double[features];
@@ -36,14 +41,17 @@ public final class StatsAccumulator implements Serializable {
     }
 
     public StatsAccumulator add(double[] x) {
+        if (count == 0) {
+            System.arraycopy(x, 0, shift, 0, features);
+        }
         count++;
         for (int f = 0; f < features; f++) {
-            double v = x[f];
+            double v = x[f] - shift[f];
             double d = v - mean[f];
             mean[f] += d / count;
             m2[f] += d * (v - mean[f]);
-            min[f] = Math.min(min[f], v);
-            max[f] = Math.max(max[f], v);
+            min[f] = Math.min(min[f], x[f]);
+            max[f] = Math.max(max[f], x[f]);
         }
         if (keepValues) {
             ensure(size + 1);
@@ -55,18 +63,42 @@ public final class StatsAccumulator implements Serializable {
         return this;
     }
 
-    /** Adds {@code other} into this accumulator and returns this. */
+    /**
+     * Adds {@code other} into this accumulator and returns this. Values kept by {@code other} are dropped when this
+     * accumulator keeps none; the reverse would leave quantiles incomplete and is refused.
+     */
     public StatsAccumulator merge(StatsAccumulator other) {
-        if (other.features != features || other.keepValues != keepValues) {
+        if (other.features != features) {
             throw new IllegalArgumentException("cannot merge statistics of " + other.features + " features into "
-                    + features);
+                    + "statistics of " + features);
+        }
+        if (keepValues && !other.keepValues) {
+            throw new IllegalArgumentException("cannot merge statistics without values into statistics that keep "
+                    + "values (quantiles would be incomplete)");
         }
         if (other.count == 0) {
             return this;
         }
+        if (count == 0) {
+            System.arraycopy(other.shift, 0, shift, 0, features);
+            System.arraycopy(other.mean, 0, mean, 0, features);
+            System.arraycopy(other.m2, 0, m2, 0, features);
+            System.arraycopy(other.min, 0, min, 0, features);
+            System.arraycopy(other.max, 0, max, 0, features);
+            count = other.count;
+            if (keepValues) {
+                ensure(other.size);
+                for (int f = 0; f < features; f++) {
+                    System.arraycopy(other.values[f], 0, values[f], 0, other.size);
+                }
+                size = other.size;
+            }
+            return this;
+        }
         long n = count + other.count;
         for (int f = 0; f < features; f++) {
-            double d = other.mean[f] - mean[f];
+            // difference of the two means, with the shifts (close to each other) subtracted first
+            double d = (other.shift[f] - shift[f]) + (other.mean[f] - mean[f]);
             mean[f] += d * other.count / n;
             m2[f] += other.m2[f] + d * d * ((double) count * other.count / n);
             min[f] = Math.min(min[f], other.min[f]);
@@ -105,7 +137,7 @@ public final class StatsAccumulator implements Serializable {
     }
 
     public double mean(int f) {
-        return count == 0 ? Double.NaN : mean[f];
+        return count == 0 ? Double.NaN : shift[f] + mean[f];
     }
 
     /** Population variance, as the ETTh1 protocol's scaler uses. */

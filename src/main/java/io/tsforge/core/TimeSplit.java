@@ -61,8 +61,9 @@ public record TimeSplit(Long trainEnd, Long validationEnd, Long testEnd,
         for (Segment s : segments) {
             total += s.length();
         }
-        long nTrain = (long) Math.floor(total * trainFraction);
-        long nVal = (long) Math.floor(total * validationFraction);
+        // the epsilon keeps e.g. 100 * 0.29 = 28.999999999999996 from losing a step
+        long nTrain = (long) Math.floor(total * trainFraction + 1e-9);
+        long nVal = (long) Math.floor(total * validationFraction + 1e-9);
         long k = 0;
         for (Segment s : segments) {
             s.split = new byte[s.length()];
@@ -74,6 +75,9 @@ public record TimeSplit(Long trainEnd, Long validationEnd, Long testEnd,
     }
 
     public SplitLabel byTime(long ts) {
+        if (!isAbsolute()) {
+            throw new IllegalStateException("a fractional split has no time bounds; use assign()");
+        }
         if (ts < trainEnd) {
             return SplitLabel.TRAIN;
         }

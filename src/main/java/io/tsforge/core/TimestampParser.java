@@ -37,7 +37,7 @@ public final class TimestampParser implements Serializable {
         this.zone = zone;
         this.pattern = pattern;
         if (mode == Mode.PATTERN) {
-            DateTimeFormatter.ofPattern(pattern, Locale.ROOT); // fail early on a bad pattern
+            formatter(pattern); // fail early on a bad pattern
         }
     }
 
@@ -77,6 +77,10 @@ public final class TimestampParser implements Serializable {
         if (s.length() >= 10 && s.charAt(4) == '-' && s.charAt(7) == '-') {
             return isoLike(s);
         }
+        if (s.length() == 8 && digits(s, 0, 8) >= 0) {
+            // ISO-8601 basic date (yyyyMMdd); as epoch seconds it would be a day in 1970, which no log means
+            return isoLike(s.substring(0, 4) + "-" + s.substring(4, 6) + "-" + s.substring(6, 8));
+        }
         if (Character.isDigit(c) || c == '-' || c == '+' || c == '.') {
             double v = number(s);
             if (Double.isNaN(v)) {
@@ -85,6 +89,12 @@ public final class TimestampParser implements Serializable {
             return Math.abs(v) < 1e11 ? Math.round(v * 1000.0) : Math.round(v);
         }
         return INVALID;
+    }
+
+    /** Strict resolution, so that 30/02 is an error rather than 29/02; {@code yyyy} read as the proleptic year. */
+    private static DateTimeFormatter formatter(String pattern) {
+        String p = pattern.contains("G") ? pattern : pattern.replace('y', 'u');
+        return DateTimeFormatter.ofPattern(p, Locale.ROOT).withResolverStyle(java.time.format.ResolverStyle.STRICT);
     }
 
     private static long epoch(String s, double toMillis) {
@@ -103,7 +113,7 @@ public final class TimestampParser implements Serializable {
 
     private long withPattern(String s) {
         if (formatter == null) {
-            formatter = DateTimeFormatter.ofPattern(pattern, Locale.ROOT);
+            formatter = formatter(pattern);
         }
         try {
             TemporalAccessor t = formatter.parse(s);

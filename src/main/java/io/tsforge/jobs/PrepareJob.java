@@ -19,6 +19,7 @@ import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SaveMode;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.StructType;
 import org.apache.spark.storage.StorageLevel;
 
 import java.util.ArrayList;
@@ -47,129 +48,135 @@ public final class PrepareJob {
 
         report.stage("read");
         Dataset<Row> raw = RawInput.read(spark, in);
-        JavaRDD<Row> parsedRdd = raw.javaRDD().mapPartitions(rows -> PrepareFunctions.parse(rows, in));
-        Dataset<Row> parsed = spark.createDataFrame(parsedRdd, PrepareFunctions.parsedSchema(nv))
+        // An independent count of the input: the balance check below compares it with what the stages account for.
+        long rowsIn = raw.count();
+        report.count("rows_in", rowsIn);
+        report.log(String.format("read %,d rows", rowsIn));
+        Dataset<Row> parsed = spark.createDataFrame(
+                raw.javaRDD().mapPartitions(rows -> PrepareFunctions.parse(rows, in)),
+                PrepareFunctions.parsedSchema(nv));
+
+        report.stage("quarantine");
+        Map<String, Long> byReason = writeQuarantine(spark, parsed, in, out + "/" + PreparedLayout.QUARANTINE);
+        long quarantined = byReason.values().stream().mapToLong(Long::longValue).sum();
+        report.count("rows_quarantined", quarantined);
+        report.count("quarantine_by_reason", byReason);
+        report.log(String.format("quarantined %,d rows %s", quarantined, byReason));
+
+        report.stage("assemble");
+        int partitions = cfg.partitions() > 0 ? cfg.partitions() : jsc.defaultParallelism();
+        JavaRDD<AssembledSeries> series = parsed.filter(col("reason").isNull())
+                .select(col("_id"), col("ts"), col("values"), col("_file"), col("_ord"))
+                .repartition(partitions, col("_id"))
+                .sortWithinPartitions(col("_id"), col("ts"), col("_file"), col("_ord"))
+                .javaRDD()
+                .mapPartitions(rows -> PrepareFunctions.assemble(rows, cfg.resample(), cfg.split(), nv))
                 .persist(StorageLevel.MEMORY_AND_DISK());
         try {
-            Map<String, Long> byReason = new TreeMap<>();
-            long rowsIn = 0;
-            for (Row r : parsed.groupBy(col("reason")).count().collectAsList()) {
-                rowsIn += r.getLong(1);
-                if (!r.isNullAt(0)) {
-                    byReason.put(r.getString(0), r.getLong(1));
-                }
+            report.stage("fit-statistics");
+            Map<String, StatsAccumulator> stats = new TreeMap<>(series
+                    .flatMapToPair(s -> PrepareFunctions.trainStats(s, cfg.normalization()))
+                    .reduceByKey(StatsAccumulator::merge)
+                    .collectAsMap());
+            Normalizer normalizer = Normalizer.fit(cfg.normalization(), in.valueColumns(), stats);
+            new Storage(jsc.hadoopConfiguration()).writeJson(out + "/" + PreparedLayout.STATS,
+                    NormalizerJson.toJson(normalizer, stats));
+            Broadcast<Normalizer> bn = jsc.broadcast(normalizer);
+
+            report.stage("count");
+            PrepareFunctions.SeriesCounts counts = series
+                    .map(s -> PrepareFunctions.counts(s, cfg.window(), bn.value()))
+                    .fold(new PrepareFunctions.SeriesCounts(), PrepareFunctions.SeriesCounts::add);
+            if (counts.series > 0 && normalizer.global() == null) {
+                throw new IllegalStateException("no series has a step in the training range: check split.* "
+                        + "against the data's time range");
             }
-            long quarantined = byReason.values().stream().mapToLong(Long::longValue).sum();
-            report.count("rows_in", rowsIn);
-            report.log(String.format("read %,d rows, %,d quarantined %s", rowsIn, quarantined, byReason));
 
-            report.stage("quarantine");
-            List<Column> q = new ArrayList<>();
-            if (!in.wide()) {
-                q.add(col("_id").as("series_id"));
+            report.stage("write-series");
+            Dataset<Row> seriesDf = spark.createDataFrame(
+                    series.flatMap(s -> PrepareFunctions.seriesRows(s, bn.value())),
+                    PreparedLayout.seriesSchema(in.valueColumns()));
+            var writer = seriesDf.write().mode(SaveMode.Overwrite);
+            if (cfg.outputFormat() == ConfigKeys.OutputFormat.CSV) {
+                writer.option("header", "true").csv(out + "/" + PreparedLayout.SERIES);
+            } else {
+                writer.parquet(out + "/" + PreparedLayout.SERIES);
             }
-            q.add(col("_ts").as("timestamp"));
-            for (int i = 0; i < nv; i++) {
-                q.add(col("_v" + i).as(in.valueColumns().get(i)));
+
+            report.stage("write-segments");
+            spark.createDataFrame(series.flatMap(s -> PrepareFunctions.segmentRows(s, bn.value())),
+                            PreparedLayout.segmentSchema())
+                    .write().mode(SaveMode.Overwrite).parquet(out + "/" + PreparedLayout.SEGMENTS);
+
+            report.stage("write-windows");
+            spark.createDataFrame(series.flatMap(s -> PrepareFunctions.windowRows(s, cfg.window())),
+                            PreparedLayout.windowSchema())
+                    .write().mode(SaveMode.Overwrite).partitionBy("split")
+                    .parquet(out + "/" + PreparedLayout.WINDOWS);
+            report.endStage();
+
+            reportCounts(report, counts);
+            long accounted = counts.rowsUsed + quarantined + counts.rowsDuplicate;
+            report.count("rows_balanced", accounted == rowsIn);
+            if (accounted != rowsIn) {
+                throw new IllegalStateException(String.format("row accounting does not balance: rows_in=%d but "
+                        + "used %d + quarantined %d + duplicate %d = %d", rowsIn, counts.rowsUsed, quarantined,
+                        counts.rowsDuplicate, accounted));
             }
-            q.add(col("reason"));
-            q.add(col("detail"));
-            q.add(col("_file").as("source_file"));
-            parsed.filter(col("reason").isNotNull()).select(q.toArray(new Column[0])).coalesce(1)
-                    .write().mode(SaveMode.Overwrite).option("header", "true").csv(out + "/" + PreparedLayout.QUARANTINE);
-
-            report.stage("assemble");
-            int partitions = cfg.partitions() > 0 ? cfg.partitions() : jsc.defaultParallelism();
-            JavaRDD<AssembledSeries> series = parsed.filter(col("reason").isNull())
-                    .select(col("_id"), col("ts"), col("values"), col("_file"), col("_ord"))
-                    .repartition(partitions, col("_id"))
-                    .sortWithinPartitions(col("_id"), col("ts"), col("_file"), col("_ord"))
-                    .javaRDD()
-                    .mapPartitions(rows -> PrepareFunctions.assemble(rows, cfg.resample(), cfg.split(), nv))
-                    .persist(StorageLevel.MEMORY_AND_DISK());
-            try {
-                report.stage("fit-statistics");
-                Map<String, StatsAccumulator> stats = new TreeMap<>(series
-                        .flatMapToPair(s -> PrepareFunctions.trainStats(s, cfg.normalization()))
-                        .reduceByKey(StatsAccumulator::merge)
-                        .collectAsMap());
-                Normalizer normalizer = Normalizer.fit(cfg.normalization(), in.valueColumns(), stats);
-                new Storage(jsc.hadoopConfiguration()).writeJson(out + "/" + PreparedLayout.STATS,
-                        NormalizerJson.toJson(normalizer, stats));
-                Broadcast<Normalizer> bn = jsc.broadcast(normalizer);
-
-                report.stage("count");
-                PrepareFunctions.SeriesCounts counts = series
-                        .map(s -> PrepareFunctions.counts(s, cfg.window(), bn.value()))
-                        .fold(new PrepareFunctions.SeriesCounts(), PrepareFunctions.SeriesCounts::add);
-                if (counts.series > 0 && normalizer.global() == null) {
-                    throw new IllegalStateException("no series has a step in the training range: check split.* "
-                            + "against the data's time range");
-                }
-
-                report.stage("write-series");
-                Dataset<Row> seriesDf = spark.createDataFrame(
-                        series.flatMap(s -> PrepareFunctions.seriesRows(s, bn.value())),
-                        PreparedLayout.seriesSchema(in.valueColumns()));
-                var writer = seriesDf.write().mode(SaveMode.Overwrite);
-                if (cfg.outputFormat() == ConfigKeys.OutputFormat.CSV) {
-                    writer.option("header", "true").csv(out + "/" + PreparedLayout.SERIES);
-                } else {
-                    writer.parquet(out + "/" + PreparedLayout.SERIES);
-                }
-
-                report.stage("write-segments");
-                spark.createDataFrame(series.flatMap(s -> PrepareFunctions.segmentRows(s, bn.value())),
-                                PreparedLayout.segmentSchema())
-                        .write().mode(SaveMode.Overwrite).parquet(out + "/" + PreparedLayout.SEGMENTS);
-
-                report.stage("write-windows");
-                spark.createDataFrame(series.flatMap(s -> PrepareFunctions.windowRows(s, cfg.window())),
-                                PreparedLayout.windowSchema())
-                        .write().mode(SaveMode.Overwrite).partitionBy("split")
-                        .parquet(out + "/" + PreparedLayout.WINDOWS);
-                report.endStage();
-
-                long accounted = counts.rowsUsed + quarantined + counts.rowsDuplicate;
-                report.count("rows_used", counts.rowsUsed);
-                report.count("rows_quarantined", quarantined);
-                report.count("rows_duplicate", counts.rowsDuplicate);
-                report.count("rows_balanced", accounted == rowsIn);
-                report.count("quarantine_by_reason", byReason);
-                report.count("series", counts.series);
-                report.count("segments", counts.segments);
-                report.count("steps", counts.steps);
-                report.count("steps_filled", counts.stepsFilled);
-                report.count("steps_incomplete", counts.stepsIncomplete);
-                report.count("gaps_filled", counts.gapsFilled);
-                report.count("gaps_split", counts.gapsSplit);
-                report.count("series_on_global_statistics", counts.seriesOnGlobalStats);
-                Map<String, Long> windows = new LinkedHashMap<>();
-                windows.put("train", counts.windows.train);
-                windows.put("validation", counts.windows.validation);
-                windows.put("test", counts.windows.test);
-                report.count("windows", windows);
-                report.count("windows_padded", counts.windows.padded);
-                Map<String, Long> skipped = new LinkedHashMap<>();
-                skipped.put("straddling_split", counts.windows.straddling);
-                skipped.put("segments_too_short", counts.windows.segmentsTooShort);
-                skipped.put("series_without_windows", counts.seriesWithoutWindows);
-                report.count("windows_skipped", skipped);
-                if (accounted != rowsIn) {
-                    throw new IllegalStateException(String.format("row accounting does not balance: rows_in=%d but "
-                            + "used %d + quarantined %d + duplicate %d = %d", rowsIn, counts.rowsUsed, quarantined,
-                            counts.rowsDuplicate, accounted));
-                }
-                report.log(String.format("rows in %,d = used %,d + quarantined %,d + duplicate %,d; %d series, "
-                                + "%d segments; windows train %,d / validation %,d / test %,d",
-                        rowsIn, counts.rowsUsed, quarantined, counts.rowsDuplicate, counts.series, counts.segments,
-                        counts.windows.train, counts.windows.validation, counts.windows.test));
-
-            } finally {
-                series.unpersist(false);
-            }
+            report.log(String.format("rows in %,d = used %,d + quarantined %,d + duplicate %,d; %d series, "
+                            + "%d segments; windows train %,d / validation %,d / test %,d",
+                    rowsIn, counts.rowsUsed, quarantined, counts.rowsDuplicate, counts.series, counts.segments,
+                    counts.windows.train, counts.windows.validation, counts.windows.test));
         } finally {
-            parsed.unpersist(false);
+            series.unpersist(false);
         }
+    }
+
+    /** Writes the rejected rows as CSV with their reasons and returns the count per reason, read back from disk. */
+    static Map<String, Long> writeQuarantine(SparkSession spark, Dataset<Row> parsed, InputSpec in, String dir) {
+        List<Column> q = new ArrayList<>();
+        if (!in.wide()) {
+            q.add(col("_id").as("series_id"));
+        }
+        q.add(col("_ts").as("timestamp"));
+        for (int i = 0; i < in.valueColumns().size(); i++) {
+            q.add(col("_v" + i).as(in.valueColumns().get(i)));
+        }
+        q.add(col("reason"));
+        q.add(col("detail"));
+        q.add(col("_file").as("source_file"));
+        parsed.filter(col("reason").isNotNull()).select(q.toArray(new Column[0])).coalesce(1)
+                .write().mode(SaveMode.Overwrite).option("header", "true").csv(dir);
+        Map<String, Long> byReason = new TreeMap<>();
+        StructType schema = PreparedLayout.quarantineSchema(in.valueColumns(), in.wide());
+        for (Row r : spark.read().option("header", "true").schema(schema).csv(dir).groupBy(col("reason")).count()
+                .collectAsList()) {
+            byReason.put(r.getString(0), r.getLong(1));
+        }
+        return byReason;
+    }
+
+    private static void reportCounts(RunReport report, PrepareFunctions.SeriesCounts counts) {
+        report.count("rows_used", counts.rowsUsed);
+        report.count("rows_duplicate", counts.rowsDuplicate);
+        report.count("series", counts.series);
+        report.count("segments", counts.segments);
+        report.count("steps", counts.steps);
+        report.count("steps_filled", counts.stepsFilled);
+        report.count("steps_incomplete", counts.stepsIncomplete);
+        report.count("gaps_filled", counts.gapsFilled);
+        report.count("gaps_split", counts.gapsSplit);
+        report.count("series_on_global_statistics", counts.seriesOnGlobalStats);
+        Map<String, Long> windows = new LinkedHashMap<>();
+        windows.put("train", counts.windows.train);
+        windows.put("validation", counts.windows.validation);
+        windows.put("test", counts.windows.test);
+        report.count("windows", windows);
+        report.count("windows_padded", counts.windows.padded);
+        Map<String, Long> skipped = new LinkedHashMap<>();
+        skipped.put("straddling_split", counts.windows.straddling);
+        skipped.put("segments_too_short", counts.windows.segmentsTooShort);
+        skipped.put("series_without_windows", counts.seriesWithoutWindows);
+        report.count("windows_skipped", skipped);
     }
 }

@@ -86,7 +86,7 @@ class PrepareSamplesSparkTest {
             assertTrue(((String) r.getAs("detail")).contains("'2024-13-45 25:61:00'"));
         }
         Row nan = q.filter(col("reason").equalTo("non_finite")).collectAsList().get(0);
-        assertTrue(((String) nan.getAs("detail")).matches("column '(load_kw|ambient_c)' is (NaN|Infinity)"),
+        assertTrue(((String) nan.getAs("detail")).matches("column '(load_kw|ambient_c)' is '(NaN|Infinity)'"),
                 (String) nan.getAs("detail"));
     }
 

@@ -1,0 +1,125 @@
+package io.tsforge.bench;
+
+import io.tsforge.config.Config;
+import io.tsforge.config.PrepareConfig;
+import io.tsforge.jobs.PrepareJob;
+import io.tsforge.jobs.RunReport;
+import org.apache.spark.sql.SparkSession;
+
+import java.io.BufferedWriter;
+import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.lang.management.MemoryPoolMXBean;
+import java.lang.management.MemoryType;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.SplittableRandom;
+
+/**
+ * {@code generate DIR SERIES POINTS}: writes a long-format CSV of SERIES x POINTS readings (5-minute steps, a daily
+ * cycle, noise, 0.1% duplicates). {@code bare FILE} and {@code prepare FILE OUT}: one measured run each, after a
+ * warm-up on a small file, printing one line {@code mode rows seconds rows/s heapPeakMB rssPeakMB}.
+ */
+public final class PrepareBench {
+
+    private PrepareBench() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        switch (args[0]) {
+            case "generate" -> generate(Path.of(args[1]), Integer.parseInt(args[2]), Integer.parseInt(args[3]));
+            case "bare", "prepare" -> measure(args[0], args[1], args.length > 2 ? args[2] : null);
+            default -> throw new IllegalArgumentException("mode must be generate, bare or prepare, found " + args[0]);
+        }
+    }
+
+    static void generate(Path file, int series, int points) throws IOException {
+        Files.createDirectories(file.getParent());
+        SplittableRandom rnd = new SplittableRandom(42);
+        long t0 = 1_704_067_200_000L;
+        StringBuilder sb = new StringBuilder(128);
+        try (BufferedWriter w = Files.newBufferedWriter(file, StandardCharsets.UTF_8)) {
+            w.write("sensor_id,timestamp,value,temp\n");
+            for (int s = 0; s < series; s++) {
+                String id = "s" + s;
+                double level = 50 + rnd.nextDouble() * 50;
+                for (int i = 0; i < points; i++) {
+                    long ts = t0 + i * 300_000L;
+                    double v = level + 10 * Math.sin(2 * Math.PI * i / 288.0) + rnd.nextGaussian();
+                    sb.setLength(0);
+                    sb.append(id).append(',').append(ts / 1000).append(',');
+                    sb.append(Math.round(v * 1000) / 1000.0).append(',');
+                    sb.append(Math.round((20 + rnd.nextGaussian()) * 100) / 100.0).append('\n');
+                    w.write(sb.toString());
+                    if (rnd.nextInt(1000) == 0) {
+                        w.write(sb.toString());
+                    }
+                }
+            }
+        }
+    }
+
+    static Map<String, String> config(String input, String out) {
+        Map<String, String> m = new HashMap<>();
+        m.put("input.path", input);
+        m.put("input.idColumn", "sensor_id");
+        m.put("input.timeColumn", "timestamp");
+        m.put("input.valueColumns", "value,temp");
+        m.put("series.frequency", "5min");
+        m.put("window.lookback", "96");
+        m.put("window.horizon", "24");
+        m.put("window.stride", "4");
+        m.put("output.dir", out);
+        return m;
+    }
+
+    static void measure(String mode, String input, String out) throws IOException {
+        SparkSession spark = SparkSession.builder().master("local[*]").appName("bench")
+                .config("spark.ui.enabled", "false").config("spark.driver.memory", "4g").getOrCreate();
+        spark.sparkContext().setLogLevel("ERROR");
+        Path warm = Files.createTempDirectory("bench-warm");
+        generate(warm.resolve("warm.csv"), 20, 500);
+        run(spark, mode, warm.resolve("warm.csv").toString(), warm.resolve("out").toString());
+        long start = System.nanoTime();
+        long rows = run(spark, mode, input, out);
+        double s = (System.nanoTime() - start) / 1e9;
+        long heap = 0;
+        for (MemoryPoolMXBean p : ManagementFactory.getMemoryPoolMXBeans()) {
+            if (p.getType() == MemoryType.HEAP) {
+                heap += p.getPeakUsage().getUsed();
+            }
+        }
+        System.out.printf(Locale.ROOT, "RESULT %s rows=%d seconds=%.2f rows_per_s=%.0f heap_peak_mb=%d rss_peak_mb=%d%n",
+                mode, rows, s, rows / s, heap >> 20, rssPeakMb());
+        spark.stop();
+    }
+
+    static long run(SparkSession spark, String mode, String input, String out) {
+        if (mode.equals("bare")) {
+            return spark.read().option("header", "true").csv(input).count();
+        }
+        RunReport r = new RunReport("prepare");
+        PrepareJob.run(spark, PrepareConfig.from(Config.of(config(input, out))), r);
+        r.endStage();
+        return (Long) r.count("rows_in");
+    }
+
+    static long rssPeakMb() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+                if (line.startsWith("VmHWM:")) {
+                    return Long.parseLong(line.replaceAll("\\D", "")) >> 10;
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            return -1;
+        }
+        return -1;
+    }
+
+}

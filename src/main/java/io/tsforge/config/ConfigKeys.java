@@ -110,6 +110,86 @@ public final class ConfigKeys {
     public static final ConfigKey<OutputFormat> OUTPUT_FORMAT = add(ConfigKey.choice("output.format",
             OutputFormat.class, OutputFormat.PARQUET, "format of the human-facing tables (series/)"));
 
+    /** Recurrent architectures. */
+    public enum ModelType { LSTM }
+
+    /** Weight initialisations offered (DL4J's names). */
+    public enum WeightInitChoice { XAVIER, XAVIER_UNIFORM, RELU, RELU_UNIFORM, LECUN_NORMAL }
+
+    /** Optimisers. */
+    public enum Updater { ADAM, RMSPROP, SGD }
+
+    /** Learning-rate schedules, counted in epochs. */
+    public enum LrSchedule { NONE, STEP, EXPONENTIAL, COSINE }
+
+    /** Gradient clipping: element-wise value, or L2 norm per layer. */
+    public enum GradientClip { NONE, VALUE, L2 }
+
+    /** When the training master repartitions its data (DL4J's {@code Repartition}). */
+    public enum RepartitionChoice { ALWAYS, NEVER, NUM_PARTITIONS_WORKERS_DIFFERS }
+
+    /** Storage levels for the training data (Spark's names). */
+    public enum StorageChoice { MEMORY_ONLY, MEMORY_ONLY_SER, MEMORY_AND_DISK, MEMORY_AND_DISK_SER, DISK_ONLY }
+
+    // model.*
+    public static final ConfigKey<ModelType> MODEL_TYPE = add(ConfigKey.choice("model.type", ModelType.class,
+            ModelType.LSTM, "recurrent architecture"));
+    public static final ConfigKey<Integer> MODEL_LAYERS = add(ConfigKey.integer("model.layers", 1, 1,
+            "stacked recurrent layers"));
+    public static final ConfigKey<Integer> MODEL_UNITS = add(ConfigKey.integer("model.units", 64, 1,
+            "units per recurrent layer"));
+    public static final ConfigKey<Double> MODEL_DROPOUT = add(ConfigKey.number("model.dropout", "0", 0.0, 0.9,
+            "probability of dropping a recurrent layer's input during training"));
+    public static final ConfigKey<WeightInitChoice> MODEL_WEIGHT_INIT = add(ConfigKey.choice("model.weightInit",
+            WeightInitChoice.class, WeightInitChoice.XAVIER, "weight initialisation"));
+    public static final ConfigKey<Double> MODEL_L2 = add(ConfigKey.number("model.l2", "0", 0.0, 1.0,
+            "L2 weight penalty"));
+    public static final ConfigKey<String> MODEL_REGISTRY = add(ConfigKey.string("model.registry", null, false,
+            "folder of model bundles (default <output.dir>/models)"));
+    public static final ConfigKey<String> MODEL_NAME = add(ConfigKey.string("model.name", "forecaster", false,
+            "bundle name: bundles go to <model.registry>/<model.name>/v<N>"));
+
+    // train.*
+    public static final ConfigKey<Updater> TRAIN_UPDATER = add(ConfigKey.choice("train.updater", Updater.class,
+            Updater.ADAM, "optimiser"));
+    public static final ConfigKey<Double> TRAIN_LEARNING_RATE = add(ConfigKey.number("train.learningRate", "0.001",
+            1e-9, 10.0, "initial learning rate"));
+    public static final ConfigKey<LrSchedule> TRAIN_LR_SCHEDULE = add(ConfigKey.choice("train.lrSchedule",
+            LrSchedule.class, LrSchedule.NONE, "learning-rate schedule over epochs"));
+    public static final ConfigKey<Double> TRAIN_LR_DECAY = add(ConfigKey.number("train.lrDecay", "0.5", 1e-6, 1.0,
+            "step: factor every train.lrStepEpochs; exponential: factor per epoch; cosine: final/initial rate"));
+    public static final ConfigKey<Integer> TRAIN_LR_STEP_EPOCHS = add(ConfigKey.integer("train.lrStepEpochs", 10, 1,
+            "epochs between steps of the step schedule"));
+    public static final ConfigKey<GradientClip> TRAIN_GRADIENT_CLIP = add(ConfigKey.choice("train.gradientClip",
+            GradientClip.class, GradientClip.L2, "clip gradients element-wise (value) or by L2 norm per layer (l2)"));
+    public static final ConfigKey<Double> TRAIN_GRADIENT_CLIP_THRESHOLD = add(ConfigKey.number(
+            "train.gradientClipThreshold", "1.0", 1e-9, 1e9, "the clipping threshold"));
+    public static final ConfigKey<Integer> TRAIN_TBPTT = add(ConfigKey.integer("train.tbptt", 0, 0,
+            "truncated BPTT length in steps (0 = full BPTT); > 0 trains a per-step head"));
+    public static final ConfigKey<Integer> TRAIN_SEED = add(ConfigKey.integer("train.seed", 42, 0,
+            "seed of weights, shuffling and splits: same data + seed = same model"));
+    public static final ConfigKey<Integer> TRAIN_EPOCHS = add(ConfigKey.integer("train.epochs", 20, 1,
+            "maximum epochs"));
+    public static final ConfigKey<Integer> TRAIN_PATIENCE = add(ConfigKey.integer("train.patience", 5, 0,
+            "stop after this many epochs without a better validation loss (0 = never stop early)"));
+    public static final ConfigKey<Integer> TRAIN_BATCH_SIZE = add(ConfigKey.integer("train.batchSizePerWorker", 64, 1,
+            "minibatch size on each worker"));
+    public static final ConfigKey<Integer> TRAIN_AVERAGING_FREQUENCY = add(ConfigKey.integer(
+            "train.averagingFrequency", 5, 1, "minibatches each worker fits between parameter averagings"));
+    public static final ConfigKey<Integer> TRAIN_PREFETCH = add(ConfigKey.integer("train.prefetchBatches", 0, 0,
+            "minibatches each worker prefetches asynchronously"));
+    public static final ConfigKey<Integer> TRAIN_WORKERS = add(ConfigKey.integer("train.workers", 0, 0,
+            "parallel workers (0 = Spark's default parallelism, i.e. the executors' cores)"));
+    public static final ConfigKey<RepartitionChoice> TRAIN_REPARTITION = add(ConfigKey.choice("train.repartition",
+            RepartitionChoice.class, RepartitionChoice.NEVER, "when DL4J repartitions the training data; the job "
+                    + "already balances it over the workers repeatably, DL4J's balancing is not repeatable"));
+    public static final ConfigKey<StorageChoice> TRAIN_STORAGE_LEVEL = add(ConfigKey.choice("train.storageLevel",
+            StorageChoice.class, StorageChoice.MEMORY_ONLY_SER, "storage level of the training minibatches"));
+    public static final ConfigKey<String> TRAIN_CHECKPOINT_DIR = add(ConfigKey.string("train.checkpointDir", null,
+            false, "checkpoint folder (default <model.registry>/<model.name>/checkpoints)"));
+    public static final ConfigKey<Boolean> TRAIN_EVAL_TRAIN_LOSS = add(ConfigKey.bool("train.evalTrainLoss", true,
+            "score the whole training split after each epoch (else report the workers' last minibatch loss)"));
+
     private ConfigKeys() {
     }
 

@@ -170,6 +170,16 @@ public final class StatsAccumulator implements Serializable {
         return quantileOfSorted(sorted, q);
     }
 
+    /** The kept values of feature {@code f}, sorted; needs {@code keepValues}. */
+    public double[] sortedValues(int f) {
+        if (!keepValues) {
+            throw new IllegalStateException("sorted values need an accumulator created with keepValues");
+        }
+        double[] sorted = Arrays.copyOf(values[f], size);
+        Arrays.sort(sorted);
+        return sorted;
+    }
+
     public static double quantileOfSorted(double[] sorted, double q) {
         double pos = q * (sorted.length - 1);
         int lo = (int) Math.floor(pos);

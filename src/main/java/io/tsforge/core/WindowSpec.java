@@ -6,7 +6,8 @@ import java.io.Serializable;
  * Sliding windows over a segment: {@code lookback} input steps ending at the origin, {@code horizon} target steps after
  * it. Training windows are taken every {@code stride} origins, validation and test windows every {@code evalStride}.
  * With {@code PAD}, origins with at least {@code minHistory} (but fewer than {@code lookback}) steps of history are kept
- * and left-padded under a mask; with {@code SKIP} every window has a full history.
+ * and padded under a mask by the training job (after the real steps, so the last real step stays last); with
+ * {@code SKIP} every window has a full history.
  */
 public record WindowSpec(int lookback, int horizon, int stride, int evalStride, ShortHistory shortHistory,
                          int minHistory) implements Serializable {

@@ -31,7 +31,11 @@ public final class Storage {
 
     public FileSystem fs(String path) {
         try {
-            return new Path(path).getFileSystem(hadoop);
+            FileSystem fs = new Path(path).getFileSystem(hadoop);
+            // no .crc side files on local disk: they clutter bundles and turn a hand edit into a checksum error
+            fs.setWriteChecksum(false);
+            fs.setVerifyChecksum(false);
+            return fs;
         } catch (IOException e) {
             throw new UncheckedIOException("cannot open the file system of " + path, e);
         }

@@ -4,6 +4,7 @@ import io.tsforge.config.Config;
 import io.tsforge.config.ConfigException;
 import io.tsforge.config.ConfigKeys;
 import io.tsforge.config.PrepareConfig;
+import io.tsforge.config.TrainConfig;
 import io.tsforge.io.Storage;
 import io.tsforge.spark.SparkSessions;
 import org.apache.spark.sql.SparkSession;
@@ -39,6 +40,9 @@ public final class Main {
 
     static final Map<String, Job> JOBS = new LinkedHashMap<>();
 
+    /** Flags without values given on the command line (e.g. {@code --resume}). */
+    static final java.util.Set<String> flags = new java.util.HashSet<>();
+
     static {
         JOBS.put("prepare", new Job() {
             @Override
@@ -70,15 +74,47 @@ public final class Main {
     }
 
     static {
+        JOBS.put("train", new Job() {
+            @Override
+            public String description() {
+                return "prepared windows -> a recurrent forecaster trained with parameter averaging -> model bundle";
+            }
+
+            @Override
+            public Runner bind(Config config) {
+                TrainConfig cfg = TrainConfig.from(config);
+                PrepareConfig prepare = PrepareConfig.from(config);
+                return new Runner() {
+                    @Override
+                    public String outputDir() {
+                        return cfg.registry() + "/" + cfg.name();
+                    }
+
+                    @Override
+                    public String sessionTimeZone() {
+                        return prepare.input().zone().getId();
+                    }
+
+                    @Override
+                    public void run(SparkSession spark, RunReport report) {
+                        TrainJob.run(spark, cfg, config, flags.contains("--resume"), report);
+                    }
+                };
+            }
+        });
+    }
+
+    static {
         JOBS.put("pipeline", new Job() {
             @Override
             public String description() {
-                return "every stage in one session on one config (now: prepare)";
+                return "every stage in one session on one config (now: prepare, train)";
             }
 
             @Override
             public Runner bind(Config config) {
                 PrepareConfig prepare = PrepareConfig.from(config);
+                TrainConfig train = TrainConfig.from(config);
                 String outputDir = config.get(ConfigKeys.OUTPUT_DIR);
                 return new Runner() {
                     @Override
@@ -93,7 +129,7 @@ public final class Main {
 
                     @Override
                     public void run(SparkSession spark, RunReport report) {
-                        PipelineJob.run(spark, config, prepare, report);
+                        PipelineJob.run(spark, config, prepare, train, report);
                     }
                 };
             }
@@ -128,6 +164,7 @@ public final class Main {
                 case "--config" -> configFile = Path.of(require(a, next, i++));
                 case "--set" -> overrides.add(require(a, next, i++));
                 case "--master" -> overrides.add("spark.master=" + require(a, next, i++));
+                case "--resume" -> flags.add(a);
                 case "--help", "-h" -> {
                     System.out.println(usage());
                     return 0;
@@ -208,7 +245,7 @@ public final class Main {
     }
 
     static String usage() {
-        StringBuilder sb = new StringBuilder("usage: jobs/<job>.sh --config FILE [--set key=value ...] [--master URL]\n\njobs:\n");
+        StringBuilder sb = new StringBuilder("usage: jobs/<job>.sh --config FILE [--set key=value ...] [--master URL] [--resume]\n\njobs:\n");
         JOBS.forEach((n, j) -> sb.append(String.format("  %-10s %s%n", n, j.description())));
         sb.append("\nconfig keys:\n").append(ConfigKeys.reference());
         return sb.toString();

@@ -2,6 +2,7 @@ package io.tsforge.jobs;
 
 import io.tsforge.config.Config;
 import io.tsforge.config.PrepareConfig;
+import io.tsforge.config.TrainConfig;
 import io.tsforge.io.Storage;
 import io.tsforge.spark.PreparedLayout;
 import org.apache.spark.sql.SparkSession;
@@ -18,7 +19,8 @@ public final class PipelineJob {
     private PipelineJob() {
     }
 
-    public static void run(SparkSession spark, Config config, PrepareConfig prepare, RunReport report) {
+    public static void run(SparkSession spark, Config config, PrepareConfig prepare, TrainConfig trainConfig,
+                           RunReport report) {
         Storage storage = new Storage(spark.sparkContext().hadoopConfiguration());
         report.stage("prepare");
         RunReport prep = new RunReport("prepare");
@@ -26,6 +28,14 @@ public final class PipelineJob {
         prep.endStage();
         prep.writeSummary(storage, prepare.outputDir(), "succeeded", config.effective(), null);
         report.count("prepare", prep.summary("succeeded", Map.of(), null).get("counts"));
+
+        report.stage("train");
+        RunReport train = new RunReport("train");
+        String bundle = TrainJob.run(spark, trainConfig, config, false, train);
+        train.endStage();
+        train.writeSummary(storage, trainConfig.registry() + "/" + trainConfig.name(), "succeeded",
+                config.effective(), null);
+        report.count("train", train.summary("succeeded", Map.of(), null).get("counts"));
         report.endStage();
 
         System.out.println();
@@ -36,5 +46,8 @@ public final class PipelineJob {
                 prep.count("series"), prep.count("windows"));
         System.out.println("            quarantined rows with reasons: " + prepare.outputDir() + "/"
                 + PreparedLayout.QUARANTINE + "/");
+        System.out.printf(Locale.ROOT, "  train     %s  best epoch %s; validation MSE %.4f vs repeat-last-value %.4f "
+                        + "(normalized)%n", bundle, train.count("best_epoch"), (Double) train.count("validation_mse"),
+                (Double) train.count("validation_naive_mse"));
     }
 }

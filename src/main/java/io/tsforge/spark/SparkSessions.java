@@ -23,6 +23,10 @@ public final class SparkSessions {
         conf.setIfMissing("spark.ui.showConsoleProgress", "true");
         conf.setIfMissing("spark.sql.session.timeZone", sessionTimeZone);
         conf.setIfMissing("spark.driver.memory", "2g");
+        // DL4J ships minibatches between JVMs: Kryo with ND4J's registrator (and ours) serializes INDArrays compactly.
+        conf.setIfMissing("spark.serializer", "org.apache.spark.serializer.KryoSerializer");
+        conf.setIfMissing("spark.kryo.registrator", "io.tsforge.spark.KryoRegistrator");
+        conf.setIfMissing("spark.executorEnv.OMP_NUM_THREADS", System.getenv().getOrDefault("OMP_NUM_THREADS", "1"));
         for (Map.Entry<String, String> e : config.sparkSettings().entrySet()) {
             conf.set(e.getKey(), e.getValue());
         }

@@ -1,0 +1,341 @@
+package io.tsforge.jobs;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.tsforge.config.Config;
+import io.tsforge.config.ConfigException;
+import io.tsforge.config.TrainConfig;
+import io.tsforge.core.ResidualCalibration;
+import io.tsforge.core.StatsAccumulator;
+import io.tsforge.io.Storage;
+import io.tsforge.model.ModelBundle;
+import io.tsforge.model.NetworkFactory;
+import io.tsforge.spark.PreparedLayout;
+import io.tsforge.spark.TrainingData;
+import io.tsforge.spark.ValidationScorer;
+import org.apache.hadoop.fs.FSDataInputStream;
+import org.apache.hadoop.fs.FSDataOutputStream;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.broadcast.Broadcast;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.storage.StorageLevel;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.deeplearning4j.spark.api.RDDTrainingApproach;
+import org.deeplearning4j.spark.api.Repartition;
+import org.deeplearning4j.spark.impl.multilayer.SparkDl4jMultiLayer;
+import org.deeplearning4j.spark.impl.paramavg.ParameterAveragingTrainingMaster;
+import org.deeplearning4j.util.ModelSerializer;
+import org.nd4j.linalg.dataset.DataSet;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.time.Instant;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * {@code train}: one global recurrent forecaster over all series' training windows, trained across executors with
+ * parameter averaging. After every epoch: training and validation loss, a checkpoint, and early stopping on the
+ * validation loss (the best epoch's network is kept). The result is a new model bundle version.
+ */
+public final class TrainJob {
+
+    /** Minimum validation residuals a series needs per step to get its own calibration. */
+    static final int MIN_CALIBRATION_COUNT = 20;
+
+    private TrainJob() {
+    }
+
+    /** Progress of a training run, saved with each checkpoint so that {@code --resume} continues it. */
+    static final class State {
+        int nextEpoch;
+        int bestEpoch = -1;
+        double bestValLoss = Double.POSITIVE_INFINITY;
+        final ArrayNode history = Storage.JSON.createArrayNode();
+
+        ObjectNode toJson() {
+            ObjectNode n = Storage.JSON.createObjectNode();
+            n.put("nextEpoch", nextEpoch);
+            n.put("bestEpoch", bestEpoch);
+            n.put("bestValLoss", bestValLoss);
+            n.set("history", history);
+            return n;
+        }
+
+        static State fromJson(JsonNode n) {
+            State s = new State();
+            s.nextEpoch = n.path("nextEpoch").asInt();
+            s.bestEpoch = n.path("bestEpoch").asInt();
+            s.bestValLoss = n.path("bestValLoss").asDouble();
+            n.path("history").forEach(s.history::add);
+            return s;
+        }
+    }
+
+    public static String run(SparkSession spark, TrainConfig cfg, Config config, boolean resume, RunReport report) {
+        JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+        Storage storage = new Storage(jsc.hadoopConfiguration());
+        JsonNode prepared = checkPrepared(storage, cfg);
+        int workers = cfg.dist().workers() > 0 ? cfg.dist().workers() : jsc.defaultParallelism();
+        boolean perStep = cfg.optim().tbptt() > 0;
+        int batch = cfg.dist().batchSize();
+
+        report.stage("load-windows");
+        JavaRDD<TrainingData.SegmentWindows> trainSegs = TrainingData.load(spark, cfg.preparedDir(), "train", workers)
+                .persist(StorageLevel.MEMORY_AND_DISK());
+        JavaRDD<TrainingData.SegmentWindows> valSegs = TrainingData.load(spark, cfg.preparedDir(), "validation",
+                workers).persist(StorageLevel.MEMORY_AND_DISK());
+        StorageLevel level = StorageLevel.fromString(cfg.dist().storage().name());
+        JavaRDD<DataSet> trainBatches = TrainingData.balance(TrainingData.minibatches(trainSegs, batch,
+                cfg.lookback(), cfg.horizon(), perStep, true, cfg.seed()), workers).persist(level);
+        JavaRDD<DataSet> valBatches = TrainingData.minibatches(valSegs, batch, cfg.lookback(), cfg.horizon(),
+                perStep, false, cfg.seed()).persist(level);
+        long trainWindows = trainBatches.map(d -> (long) d.numExamples()).fold(0L, Long::sum);
+        long valWindows = valBatches.map(d -> (long) d.numExamples()).fold(0L, Long::sum);
+        if (trainWindows == 0 || valWindows == 0) {
+            throw new IllegalStateException("training needs windows in both splits, found train=" + trainWindows
+                    + " validation=" + valWindows + " in " + cfg.preparedDir() + "/windows");
+        }
+        report.count("windows_train", trainWindows);
+        report.count("windows_validation", valWindows);
+        report.count("workers", workers);
+        report.log(String.format(Locale.ROOT, "%,d training and %,d validation windows, %d workers, minibatch %d",
+                trainWindows, valWindows, workers, batch));
+
+        report.stage("train");
+        Checkpoints ckpt = new Checkpoints(storage, cfg.checkpointDir());
+        MultiLayerNetwork net;
+        State state;
+        if (resume && ckpt.exists()) {
+            net = ckpt.restore("last.zip");
+            state = State.fromJson(storage.readJson(ckpt.path("state.json")));
+            report.log("resuming after epoch " + state.nextEpoch + " from " + cfg.checkpointDir());
+        } else {
+            if (resume) {
+                report.log("--resume: no checkpoint in " + cfg.checkpointDir() + ", starting afresh");
+            }
+            net = NetworkFactory.network(cfg);
+            state = new State();
+        }
+        report.count("parameters", net.numParams());
+        long trainStart = System.nanoTime();
+        int epochsRun = 0;
+        for (int epoch = state.nextEpoch; epoch < cfg.epochs(); epoch++) {
+            long t0 = System.nanoTime();
+            Double lr = net.getLearningRate(0);
+            // A training master per epoch, seeded by the epoch: the split of the data into averaging rounds is then
+            // the same whether or not the run was interrupted and resumed.
+            SparkDl4jMultiLayer sparkNet = new SparkDl4jMultiLayer(jsc, net, trainingMaster(cfg, workers, epoch));
+            sparkNet.fit(trainBatches);
+            double trainSeconds = (System.nanoTime() - t0) / 1e9;
+            // Scored on a copy: in local mode DL4J's scoring closes the broadcast parameter array, which is then the
+            // driver network's own (measured: the next epoch fails with "Op.Z argument was closed").
+            SparkDl4jMultiLayer scorer = new SparkDl4jMultiLayer(jsc, net.clone(), trainingMaster(cfg, workers,
+                    epoch));
+            double trainLoss = cfg.evalTrainLoss() ? scorer.calculateScore(trainBatches, true, batch)
+                    : sparkNet.getScore();
+            double valLoss = scorer.calculateScore(valBatches, true, batch);
+            double seconds = (System.nanoTime() - t0) / 1e9;
+            epochsRun++;
+            boolean better = valLoss < state.bestValLoss;
+            if (better) {
+                state.bestValLoss = valLoss;
+                state.bestEpoch = epoch;
+                ckpt.save(net, "best.zip");
+            }
+            ObjectNode h = state.history.addObject();
+            h.put("epoch", epoch + 1);
+            h.put("trainLoss", trainLoss);
+            h.put("validationLoss", valLoss);
+            h.put("trainSeconds", trainSeconds);
+            h.put("seconds", seconds);
+            h.put("samplesPerSecond", trainWindows / trainSeconds);
+            h.put("learningRate", lr == null ? Double.NaN : lr);
+            state.nextEpoch = epoch + 1;
+            ckpt.save(net, "last.zip");
+            storage.writeJson(ckpt.path("state.json"), state.toJson());
+            double perEpoch = (System.nanoTime() - trainStart) / 1e9 / epochsRun;
+            report.log(String.format(Locale.ROOT, "epoch %d/%d  train %.5f  validation %.5f%s  %.1f s "
+                            + "(%,.0f windows/s)  ETA %.0f s", epoch + 1, cfg.epochs(), trainLoss, valLoss,
+                    better ? " (best)" : "", seconds, trainWindows / trainSeconds,
+                    perEpoch * (cfg.epochs() - epoch - 1)));
+            if (cfg.patience() > 0 && epoch - state.bestEpoch >= cfg.patience()) {
+                report.log(String.format(Locale.ROOT, "early stop: no better validation loss for %d epochs (best "
+                        + "%.5f at epoch %d)", cfg.patience(), state.bestValLoss, state.bestEpoch + 1));
+                break;
+            }
+        }
+        MultiLayerNetwork best = ckpt.restore("best.zip");
+
+        report.stage("calibrate");
+        Broadcast<byte[]> bytes = jsc.broadcast(ModelBundle.networkBytes(best, false));
+        ValidationScorer.Totals val = ValidationScorer.score(valSegs, bytes, cfg.lookback(), cfg.horizon(), perStep,
+                batch);
+        bytes.destroy();
+        Map<String, StatsAccumulator[]> residuals = new TreeMap<>(val.residuals);
+        ResidualCalibration calibration = ResidualCalibration.fit(cfg.horizon(), residuals, MIN_CALIBRATION_COUNT);
+        report.log(String.format(Locale.ROOT, "validation MSE %.5f (repeat-last-value %.5f), MAE %.5f (%.5f)",
+                val.mse(), val.naiveMse(), val.mae(), val.naiveMae()));
+
+        report.stage("write-bundle");
+        ObjectNode metrics = Storage.JSON.createObjectNode();
+        metrics.set("epochs", state.history);
+        metrics.put("bestEpoch", state.bestEpoch + 1);
+        metrics.put("bestValidationLoss", state.bestValLoss);
+        ObjectNode v = metrics.putObject("validation");
+        v.put("mse", val.mse());
+        v.put("mae", val.mae());
+        v.put("naiveMse", val.naiveMse());
+        v.put("naiveMae", val.naiveMae());
+        v.put("values", val.values);
+        v.put("scale", "normalized");
+        String dir = ModelBundle.write(storage, cfg.registry(), cfg.name(), best,
+                storage.readJson(cfg.preparedDir() + "/" + PreparedLayout.STATS), schema(cfg, prepared, best),
+                calibration, Storage.JSON.valueToTree(config.effective()), provenance(cfg, prepared, trainWindows,
+                        valWindows, workers), metrics);
+        report.count("bundle", dir);
+        report.count("best_epoch", state.bestEpoch + 1);
+        report.count("best_validation_loss", state.bestValLoss);
+        report.count("validation_mse", val.mse());
+        report.count("validation_naive_mse", val.naiveMse());
+        report.log("model bundle: " + dir);
+        trainBatches.unpersist(false);
+        valBatches.unpersist(false);
+        trainSegs.unpersist(false);
+        valSegs.unpersist(false);
+        return dir;
+    }
+
+    public static ParameterAveragingTrainingMaster trainingMaster(TrainConfig cfg, int workers, int epoch) {
+        return new ParameterAveragingTrainingMaster.Builder(workers, cfg.dist().batchSize())
+                .batchSizePerWorker(cfg.dist().batchSize())
+                .averagingFrequency(cfg.dist().averagingFrequency())
+                .workerPrefetchNumBatches(cfg.dist().prefetch())
+                .saveUpdater(true)
+                .rddTrainingApproach(RDDTrainingApproach.Direct)
+                .repartionData(switch (cfg.dist().repartition()) {
+                    case ALWAYS -> Repartition.Always;
+                    case NEVER -> Repartition.Never;
+                    case NUM_PARTITIONS_WORKERS_DIFFERS -> Repartition.NumPartitionsWorkersDiffers;
+                })
+                .storageLevel(StorageLevel.fromString(cfg.dist().storage().name()))
+                .rngSeed(cfg.seed() * 7919L + epoch)
+                .collectTrainingStats(false)
+                .build();
+    }
+
+    /** Prepare's summary, checked against the train config before any Spark work. */
+    static JsonNode checkPrepared(Storage storage, TrainConfig cfg) {
+        String summary = cfg.preparedDir() + "/" + PreparedLayout.SUMMARY;
+        if (!storage.exists(summary)) {
+            throw new ConfigException("output.dir", "no prepared data: " + summary + " does not exist (run prepare "
+                    + "first, or the pipeline)");
+        }
+        JsonNode s = storage.readJson(summary);
+        JsonNode c = s.path("config");
+        check(c, "window.lookback", Integer.toString(cfg.lookback()));
+        check(c, "window.horizon", Integer.toString(cfg.horizon()));
+        check(c, "input.valueColumns", String.join(",", cfg.features()));
+        return s;
+    }
+
+    private static void check(JsonNode preparedConfig, String key, String expected) {
+        String found = preparedConfig.path(key).asText().replace(" ", "");
+        if (!found.equals(expected.replace(" ", ""))) {
+            throw new ConfigException(key, "the prepared data was cut with " + key + "=" + found + " but this run "
+                    + "asks for " + expected + "; re-run prepare");
+        }
+    }
+
+    static ObjectNode schema(TrainConfig cfg, JsonNode prepared, MultiLayerNetwork net) {
+        ObjectNode s = Storage.JSON.createObjectNode();
+        s.put("schemaVersion", ModelBundle.SCHEMA_VERSION);
+        s.put("target", cfg.features().get(0));
+        ArrayNode f = s.putArray("features");
+        cfg.features().forEach(f::add);
+        ArrayNode cov = s.putArray("covariates");
+        cfg.features().subList(1, cfg.features().size()).forEach(cov::add);
+        s.put("frequency", prepared.path("config").path("series.frequency").asText());
+        s.put("lookback", cfg.lookback());
+        s.put("horizon", cfg.horizon());
+        s.put("modelType", cfg.model().type().name().toLowerCase(Locale.ROOT));
+        s.put("layers", cfg.model().layers());
+        s.put("units", cfg.model().units());
+        s.put("perStepHead", cfg.optim().tbptt() > 0);
+        s.put("parameters", net.numParams());
+        s.put("normalization", prepared.path("config").path("normalize.method").asText());
+        return s;
+    }
+
+    static ObjectNode provenance(TrainConfig cfg, JsonNode prepared, long trainWindows, long valWindows,
+                                 int workers) {
+        ObjectNode p = Storage.JSON.createObjectNode();
+        p.put("created", Instant.now().toString());
+        p.set("versions", Storage.JSON.valueToTree(Versions.all()));
+        p.put("seed", cfg.seed());
+        p.put("preparedData", cfg.preparedDir());
+        p.put("preparedAt", prepared.path("started").asText());
+        ObjectNode d = p.putObject("data");
+        JsonNode pc = prepared.path("config");
+        for (String k : new String[]{"input.path", "split.trainEnd", "split.validationEnd", "split.testEnd",
+                "split.trainFraction", "split.validationFraction"}) {
+            if (pc.has(k)) {
+                d.put(k, pc.path(k).asText());
+            }
+        }
+        d.set("prepareCounts", prepared.path("counts"));
+        p.put("trainWindows", trainWindows);
+        p.put("validationWindows", valWindows);
+        p.put("workers", workers);
+        return p;
+    }
+
+    /** Checkpoints on any Hadoop file system: network zips written whole under a temporary name, then renamed. */
+    static final class Checkpoints {
+        private final Storage storage;
+        private final String dir;
+
+        Checkpoints(Storage storage, String dir) {
+            this.storage = storage;
+            this.dir = dir;
+        }
+
+        String path(String name) {
+            return dir + "/" + name;
+        }
+
+        boolean exists() {
+            return storage.exists(path("last.zip")) && storage.exists(path("state.json"));
+        }
+
+        void save(MultiLayerNetwork net, String name) {
+            FileSystem fs = storage.fs(dir);
+            Path tmp = new Path(dir, "." + name + ".tmp");
+            try {
+                fs.mkdirs(new Path(dir));
+                try (FSDataOutputStream out = fs.create(tmp, true)) {
+                    ModelSerializer.writeModel(net, out, true);
+                }
+                fs.delete(new Path(dir, name), false);
+                if (!fs.rename(tmp, new Path(dir, name))) {
+                    throw new IOException("rename failed");
+                }
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot write checkpoint " + path(name) + ": " + e.getMessage(), e);
+            }
+        }
+
+        MultiLayerNetwork restore(String name) {
+            try (FSDataInputStream in = storage.fs(dir).open(new Path(dir, name))) {
+                return ModelSerializer.restoreMultiLayerNetwork(in, true);
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot read checkpoint " + path(name) + ": " + e.getMessage(), e);
+            }
+        }
+    }
+}

@@ -20,7 +20,8 @@ public final class SparkSessions {
         if (!conf.contains("spark.master")) {
             conf.setMaster("local[*]");
         }
-        conf.setIfMissing("spark.ui.showConsoleProgress", "true");
+        // the progress bar helps at a terminal and floods logs (CI, cron) elsewhere
+        conf.setIfMissing("spark.ui.showConsoleProgress", Boolean.toString(System.console() != null));
         conf.setIfMissing("spark.sql.session.timeZone", sessionTimeZone);
         conf.setIfMissing("spark.driver.memory", "2g");
         // DL4J ships minibatches between JVMs: Kryo with ND4J's registrator (and ours) serializes INDArrays compactly.

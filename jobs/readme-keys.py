@@ -2,7 +2,7 @@
 import sys, re
 rows = []
 for line in sys.stdin:
-    m = re.match(r'^  ((?:input|series|split|normalize|window|output|model|train)\.\w+)\s+(.*)$', line.rstrip())
+    m = re.match(r'^  ([a-z]+\.\w+)\s+(.*)$', line.rstrip())
     if not m:
         continue
     key, rest = m.groups()

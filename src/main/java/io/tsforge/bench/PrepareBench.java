@@ -120,16 +120,7 @@ public final class PrepareBench {
     }
 
     static long rssPeakMb() {
-        try {
-            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
-                if (line.startsWith("VmHWM:")) {
-                    return Long.parseLong(line.replaceAll("\\D", "")) >> 10;
-                }
-            }
-        } catch (IOException | RuntimeException e) {
-            return -1;
-        }
-        return -1;
+        return io.tsforge.jobs.RunReport.peakRssMb();
     }
 
 }

@@ -85,7 +85,7 @@ public final class TrainBench {
         double steady = seconds.subList(Math.min(1, seconds.size() - 1), seconds.size()).stream()
                 .mapToDouble(Double::doubleValue).average().orElse(Double.NaN);
         System.out.printf(Locale.ROOT, "RESULT workload=%s mode=%s batch=%d workers=%d windows=%d "
-                        + "seconds_per_epoch=%.2f windows_per_s=%.0f val_mse=%.5f rss_peak_mb=%d omp=%s%n",
+                        + "seconds_per_epoch=%.2f windows_per_s=%.0f val_mse=%.6f rss_peak_mb=%d omp=%s%n",
                 w.name(), mode, batch, mode.equals("local") ? 1 : workers, windows, steady, windows / steady,
                 valMse(net, w), PrepareBench.rssPeakMb(), System.getenv("OMP_NUM_THREADS"));
     }

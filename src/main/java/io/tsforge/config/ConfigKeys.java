@@ -190,6 +190,40 @@ public final class ConfigKeys {
     public static final ConfigKey<Boolean> TRAIN_EVAL_TRAIN_LOSS = add(ConfigKey.bool("train.evalTrainLoss", true,
             "score the whole training split after each epoch (else report the workers' last minibatch loss)"));
 
+    /** What detect does with a series the model was not trained on. */
+    public enum UnseenSeries { GLOBAL, SKIP }
+
+    // model.version and run.*
+    public static final ConfigKey<String> MODEL_VERSION = add(ConfigKey.string("model.version", "latest", false,
+            "bundle version scoring uses: latest, vN or N"));
+    public static final ConfigKey<String> RUN_DATE = add(ConfigKey.string("run.date", null, false,
+            "the run's date (yyyy-MM-dd), naming the output partition; --run-date sets it (default: today, UTC)"));
+
+    // forecast.*
+    public static final ConfigKey<String> FORECAST_ORIGIN = add(ConfigKey.string("forecast.origin", null, false,
+            "last observed timestamp forecasts start after (default: the end of each series)"));
+    public static final ConfigKey<List<String>> FORECAST_INTERVALS = add(ConfigKey.list("forecast.intervals",
+            "0.8,0.95", false, "central prediction interval probabilities, from the bundle's calibration"));
+    public static final ConfigKey<String> FORECAST_FROM = add(ConfigKey.string("forecast.from", null, false,
+            "backtest mode: first origin (with forecast.to)"));
+    public static final ConfigKey<String> FORECAST_TO = add(ConfigKey.string("forecast.to", null, false,
+            "backtest mode: last origin"));
+    public static final ConfigKey<Integer> FORECAST_STRIDE = add(ConfigKey.integer("forecast.stride", 1, 1,
+            "backtest mode: steps between origins"));
+
+    // detect.*
+    public static final ConfigKey<String> DETECT_FROM = add(ConfigKey.string("detect.from", null, false,
+            "first timestamp scored (default: the first step after the training range)"));
+    public static final ConfigKey<String> DETECT_TO = add(ConfigKey.string("detect.to", null, false,
+            "last timestamp scored (default: the end of the data)"));
+    public static final ConfigKey<Double> DETECT_THRESHOLD = add(ConfigKey.number("detect.threshold", "0.999",
+            0.5, 1.0, "anomaly_score at or above which a row is flagged"));
+    public static final ConfigKey<Double> DETECT_FALSE_ALARM_RATE = add(ConfigKey.number("detect.falseAlarmRate",
+            null, 1e-9, 0.5, "alternative to detect.threshold: flag this share of normal rows (threshold 1 - rate)"));
+    public static final ConfigKey<UnseenSeries> DETECT_UNSEEN_SERIES = add(ConfigKey.choice("detect.unseenSeries",
+            UnseenSeries.class, UnseenSeries.GLOBAL, "series not seen in training: score with the global "
+                    + "statistics, or skip them with a reason"));
+
     private ConfigKeys() {
     }
 

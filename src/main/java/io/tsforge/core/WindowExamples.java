@@ -21,12 +21,25 @@ public final class WindowExamples {
     /** Fills {@code x} (features * lookback), {@code mask} (lookback) and {@code y} (horizon); returns the history. */
     public static int fill(float[][] segment, int origin, int history, int lookback, int horizon,
                            float[] x, float[] mask, float[] y) {
+        if (origin + horizon >= segment[0].length) {
+            throw new IllegalArgumentException("window origin " + origin + " has no " + horizon + " target steps in "
+                    + "a segment of " + segment[0].length + " steps");
+        }
+        fillInputs(segment, origin, history, lookback, x, mask);
+        for (int k = 0; k < horizon; k++) {
+            y[k] = segment[0][origin + 1 + k];
+        }
+        return history;
+    }
+
+    /** Fills the inputs and mask only: for scoring, where the targets lie in the future. */
+    public static void fillInputs(float[][] segment, int origin, int history, int lookback, float[] x,
+                                  float[] mask) {
         int features = segment.length;
         int first = origin - history + 1;
-        if (history < 1 || history > lookback || first < 0 || origin + horizon >= segment[0].length) {
+        if (history < 1 || history > lookback || first < 0 || origin >= segment[0].length) {
             throw new IllegalArgumentException("window origin " + origin + " with history " + history
-                    + " does not fit a segment of " + segment[0].length + " steps (lookback " + lookback
-                    + ", horizon " + horizon + ")");
+                    + " does not fit a segment of " + segment[0].length + " steps (lookback " + lookback + ")");
         }
         for (int f = 0; f < features; f++) {
             float[] s = segment[f];
@@ -38,10 +51,6 @@ public final class WindowExamples {
         for (int t = 0; t < lookback; t++) {
             mask[t] = t < history ? 1f : 0f;
         }
-        for (int k = 0; k < horizon; k++) {
-            y[k] = segment[0][origin + 1 + k];
-        }
-        return history;
     }
 
     /**

@@ -4,6 +4,7 @@ import io.tsforge.config.Config;
 import io.tsforge.config.ConfigException;
 import io.tsforge.config.ConfigKeys;
 import io.tsforge.config.PrepareConfig;
+import io.tsforge.config.ScoringConfig;
 import io.tsforge.config.TrainConfig;
 import io.tsforge.io.Storage;
 import io.tsforge.spark.SparkSessions;
@@ -105,16 +106,57 @@ public final class Main {
     }
 
     static {
+        for (String name : List.of("forecast", "detect")) {
+            JOBS.put(name, new Job() {
+                @Override
+                public String description() {
+                    return name.equals("forecast")
+                            ? "multi-step forecasts with prediction intervals (latest origin or a backtest range)"
+                            : "per-row anomaly scores, flags and merged events, calibrated on validation residuals";
+                }
+
+                @Override
+                public Runner bind(Config config) {
+                    ScoringConfig cfg = ScoringConfig.from(config);
+                    PrepareConfig prepare = PrepareConfig.from(config);
+                    return new Runner() {
+                        @Override
+                        public String outputDir() {
+                            return cfg.outputDir() + "/" + (name.equals("forecast") ? "forecasts" : "anomalies")
+                                    + "/run_date=" + cfg.runDate();
+                        }
+
+                        @Override
+                        public String sessionTimeZone() {
+                            return prepare.input().zone().getId();
+                        }
+
+                        @Override
+                        public void run(SparkSession spark, RunReport report) {
+                            if (name.equals("forecast")) {
+                                ScoringJobs.forecast(spark, cfg, report);
+                            } else {
+                                ScoringJobs.detect(spark, cfg, report);
+                            }
+                        }
+                    };
+                }
+            });
+        }
+    }
+
+    static {
         JOBS.put("pipeline", new Job() {
             @Override
             public String description() {
-                return "every stage in one session on one config (now: prepare, train)";
+                return "prepare -> train -> forecast -> detect in one session on one config";
             }
 
             @Override
             public Runner bind(Config config) {
                 PrepareConfig prepare = PrepareConfig.from(config);
                 TrainConfig train = TrainConfig.from(config);
+                ScoringConfig scoring = ScoringConfig.from(config);
                 String outputDir = config.get(ConfigKeys.OUTPUT_DIR);
                 return new Runner() {
                     @Override
@@ -129,7 +171,7 @@ public final class Main {
 
                     @Override
                     public void run(SparkSession spark, RunReport report) {
-                        PipelineJob.run(spark, config, prepare, train, report);
+                        PipelineJob.run(spark, config, prepare, train, scoring, report);
                     }
                 };
             }
@@ -165,6 +207,7 @@ public final class Main {
                 case "--set" -> overrides.add(require(a, next, i++));
                 case "--master" -> overrides.add("spark.master=" + require(a, next, i++));
                 case "--resume" -> flags.add(a);
+                case "--run-date" -> overrides.add("run.date=" + require(a, next, i++));
                 case "--help", "-h" -> {
                     System.out.println(usage());
                     return 0;
@@ -245,7 +288,7 @@ public final class Main {
     }
 
     static String usage() {
-        StringBuilder sb = new StringBuilder("usage: jobs/<job>.sh --config FILE [--set key=value ...] [--master URL] [--resume]\n\njobs:\n");
+        StringBuilder sb = new StringBuilder("usage: jobs/<job>.sh --config FILE [--set key=value ...] [--master URL] [--run-date yyyy-MM-dd] [--resume]\n\njobs:\n");
         JOBS.forEach((n, j) -> sb.append(String.format("  %-10s %s%n", n, j.description())));
         sb.append("\nconfig keys:\n").append(ConfigKeys.reference());
         return sb.toString();

@@ -2,6 +2,7 @@ package io.tsforge.jobs;
 
 import io.tsforge.config.Config;
 import io.tsforge.config.PrepareConfig;
+import io.tsforge.config.ScoringConfig;
 import io.tsforge.config.TrainConfig;
 import io.tsforge.io.Storage;
 import io.tsforge.spark.PreparedLayout;
@@ -20,7 +21,7 @@ public final class PipelineJob {
     }
 
     public static void run(SparkSession spark, Config config, PrepareConfig prepare, TrainConfig trainConfig,
-                           RunReport report) {
+                           ScoringConfig scoring, RunReport report) {
         Storage storage = new Storage(spark.sparkContext().hadoopConfiguration());
         report.stage("prepare");
         RunReport prep = new RunReport("prepare");
@@ -36,6 +37,20 @@ public final class PipelineJob {
         train.writeSummary(storage, trainConfig.registry() + "/" + trainConfig.name(), "succeeded",
                 config.effective(), null);
         report.count("train", train.summary("succeeded", Map.of(), null).get("counts"));
+
+        report.stage("forecast");
+        RunReport forecast = new RunReport("forecast");
+        String forecasts = ScoringJobs.forecast(spark, scoring, forecast);
+        forecast.endStage();
+        forecast.writeSummary(storage, forecasts, "succeeded", config.effective(), null);
+        report.count("forecast", forecast.summary("succeeded", Map.of(), null).get("counts"));
+
+        report.stage("detect");
+        RunReport detect = new RunReport("detect");
+        String anomalies = ScoringJobs.detect(spark, scoring, detect);
+        detect.endStage();
+        detect.writeSummary(storage, anomalies, "succeeded", config.effective(), null);
+        report.count("detect", detect.summary("succeeded", Map.of(), null).get("counts"));
         report.endStage();
 
         System.out.println();
@@ -49,5 +64,16 @@ public final class PipelineJob {
         System.out.printf(Locale.ROOT, "  train     %s  best epoch %s; validation MSE %.4f vs repeat-last-value %.4f "
                         + "(normalized)%n", bundle, train.count("best_epoch"), (Double) train.count("validation_mse"),
                 (Double) train.count("validation_naive_mse"));
+        System.out.printf(Locale.ROOT, "  forecast  %s  %,d rows: %s origins x horizon, %s series%n", forecasts,
+                forecast.count("rows_out"), forecast.count("origins"), forecast.count("series_forecast"));
+        System.out.printf(Locale.ROOT, "  detect    %s  %,d rows scored, %,d flagged in %s events (threshold %s)%n",
+                anomalies, detect.count("rows_scored"), detect.count("rows_flagged"), detect.count("events"),
+                detect.count("threshold"));
+        @SuppressWarnings("unchecked")
+        java.util.List<String> top = (java.util.List<String>) detect.count("top_events");
+        System.out.println("  top events:");
+        for (String e : top) {
+            System.out.println("    " + e);
+        }
     }
 }

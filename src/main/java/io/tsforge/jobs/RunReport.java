@@ -86,6 +86,7 @@ public final class RunReport {
         m.put("counts", counts);
         m.putAll(extra);
         m.put("stageSeconds", stageSeconds);
+        m.put("peakRssMb", peakRssMb());
         m.put("config", config);
         m.put("versions", Versions.all());
         return m;
@@ -94,6 +95,20 @@ public final class RunReport {
     public void writeSummary(Storage storage, String outputDir, String status, Map<String, String> config,
                              String error) {
         storage.writeJson(outputDir + "/_summary.json", summary(status, config, error));
+    }
+
+    /** The process's peak resident memory (Linux VmHWM), or -1 where it cannot be read. */
+    public static long peakRssMb() {
+        try {
+            for (String line : java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/self/status"))) {
+                if (line.startsWith("VmHWM:")) {
+                    return Long.parseLong(line.replaceAll("\\D", "")) >> 10;
+                }
+            }
+        } catch (java.io.IOException | RuntimeException e) {
+            return -1;
+        }
+        return -1;
     }
 
     public static String human(Duration d) {

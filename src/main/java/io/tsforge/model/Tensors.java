@@ -53,6 +53,27 @@ public final class Tensors {
         return new DataSet(features3, labels, fMask, perStepHead ? fMask : null);
     }
 
+    /** Inputs only (features and, when needed, a mask) for windows whose targets are not known yet. */
+    public static DataSet inputs(List<Window> windows, int lookback, boolean perStepHead) {
+        int n = windows.size();
+        int features = windows.get(0).segment().length;
+        float[] x = new float[n * features * lookback];
+        float[] mask = new float[n * lookback];
+        float[] xi = new float[features * lookback];
+        float[] mi = new float[lookback];
+        boolean padded = false;
+        for (int i = 0; i < n; i++) {
+            Window w = windows.get(i);
+            WindowExamples.fillInputs(w.segment(), w.origin(), w.history(), lookback, xi, mi);
+            System.arraycopy(xi, 0, x, i * xi.length, xi.length);
+            System.arraycopy(mi, 0, mask, i * lookback, lookback);
+            padded |= w.history() < lookback;
+        }
+        INDArray f = Nd4j.create(x, new long[]{n, features, lookback}, DataType.FLOAT);
+        INDArray m = padded || perStepHead ? Nd4j.create(mask, new long[]{n, lookback}, DataType.FLOAT) : null;
+        return new DataSet(f, null, m, null);
+    }
+
     /** The forecast [n, horizon] of a network for a minibatch: the last real step's output for the per-step head. */
     public static INDArray forecast(org.deeplearning4j.nn.multilayer.MultiLayerNetwork net, DataSet batch,
                                     boolean perStepHead) {

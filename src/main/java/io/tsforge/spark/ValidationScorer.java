@@ -100,8 +100,7 @@ public final class ValidationScorer {
     private static void flush(MultiLayerNetwork net, List<Tensors.Window> ws, List<String> ids, int lookback,
                               int horizon, boolean perStepHead, Totals t) {
         DataSet batch = Tensors.minibatch(ws, lookback, horizon, false);
-        INDArray forecast = Tensors.forecast(net, perStepHead ? Tensors.minibatch(ws, lookback, horizon, true) : batch,
-                perStepHead);
+        INDArray forecast = Tensors.forecast(net, Tensors.inputs(ws, lookback, perStepHead), perStepHead);
         float[] f = forecast.castTo(org.nd4j.linalg.api.buffer.DataType.FLOAT).data().asFloat();
         float[] y = batch.getLabels().data().asFloat();
         for (int i = 0; i < ws.size(); i++) {

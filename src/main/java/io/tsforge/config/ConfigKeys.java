@@ -111,7 +111,7 @@ public final class ConfigKeys {
             OutputFormat.class, OutputFormat.PARQUET, "format of the human-facing tables (series/)"));
 
     /** Recurrent architectures. */
-    public enum ModelType { LSTM }
+    public enum ModelType { RNN, LSTM, GRU, LSTM_ATTENTION }
 
     /** Weight initialisations offered (DL4J's names). */
     public enum WeightInitChoice { XAVIER, XAVIER_UNIFORM, RELU, RELU_UNIFORM, LECUN_NORMAL }
@@ -127,6 +127,9 @@ public final class ConfigKeys {
 
     /** When the training master repartitions its data (DL4J's {@code Repartition}). */
     public enum RepartitionChoice { ALWAYS, NEVER, NUM_PARTITIONS_WORKERS_DIFFERS }
+
+    /** How DL4J balances data when it repartitions (DL4J's {@code RepartitionStrategy}). */
+    public enum RepartitionStrategyChoice { BALANCED, APPROXIMATE_BALANCED, SPARK_DEFAULT }
 
     /** Storage levels for the training data (Spark's names). */
     public enum StorageChoice { MEMORY_ONLY, MEMORY_ONLY_SER, MEMORY_AND_DISK, MEMORY_AND_DISK_SER, DISK_ONLY }
@@ -144,6 +147,8 @@ public final class ConfigKeys {
             WeightInitChoice.class, WeightInitChoice.XAVIER, "weight initialisation"));
     public static final ConfigKey<Double> MODEL_L2 = add(ConfigKey.number("model.l2", "0", 0.0, 1.0,
             "L2 weight penalty"));
+    public static final ConfigKey<Integer> MODEL_ATTENTION_HEADS = add(ConfigKey.integer("model.attentionHeads", 1, 1,
+            "lstm_attention: attention heads over the LSTM's time steps"));
     public static final ConfigKey<String> MODEL_REGISTRY = add(ConfigKey.string("model.registry", null, false,
             "folder of model bundles (default <output.dir>/models)"));
     public static final ConfigKey<String> MODEL_NAME = add(ConfigKey.string("model.name", "forecaster", false,
@@ -183,6 +188,9 @@ public final class ConfigKeys {
     public static final ConfigKey<RepartitionChoice> TRAIN_REPARTITION = add(ConfigKey.choice("train.repartition",
             RepartitionChoice.class, RepartitionChoice.NEVER, "when DL4J repartitions the training data; the job "
                     + "already balances it over the workers repeatably, DL4J's balancing is not repeatable"));
+    public static final ConfigKey<RepartitionStrategyChoice> TRAIN_REPARTITION_STRATEGY = add(ConfigKey.choice(
+            "train.repartitionStrategy", RepartitionStrategyChoice.class, RepartitionStrategyChoice.BALANCED,
+            "how DL4J balances partitions when train.repartition makes it repartition"));
     public static final ConfigKey<StorageChoice> TRAIN_STORAGE_LEVEL = add(ConfigKey.choice("train.storageLevel",
             StorageChoice.class, StorageChoice.MEMORY_ONLY_SER, "storage level of the training minibatches"));
     public static final ConfigKey<String> TRAIN_CHECKPOINT_DIR = add(ConfigKey.string("train.checkpointDir", null,
@@ -201,7 +209,8 @@ public final class ConfigKeys {
 
     // forecast.*
     public static final ConfigKey<String> FORECAST_ORIGIN = add(ConfigKey.string("forecast.origin", null, false,
-            "last observed timestamp forecasts start after (default: the end of each series)"));
+            "last observed timestamp forecasts start after (default: the end of run.date when it is set, else the "
+                    + "end of each series)"));
     public static final ConfigKey<List<String>> FORECAST_INTERVALS = add(ConfigKey.list("forecast.intervals",
             "0.8,0.95", false, "central prediction interval probabilities, from the bundle's calibration"));
     public static final ConfigKey<String> FORECAST_FROM = add(ConfigKey.string("forecast.from", null, false,
@@ -223,6 +232,12 @@ public final class ConfigKeys {
     public static final ConfigKey<UnseenSeries> DETECT_UNSEEN_SERIES = add(ConfigKey.choice("detect.unseenSeries",
             UnseenSeries.class, UnseenSeries.GLOBAL, "series not seen in training: score with the global "
                     + "statistics, or skip them with a reason"));
+
+    // compare.*
+    public static final ConfigKey<List<String>> COMPARE_TYPES = add(ConfigKey.list("compare.types",
+            "rnn,lstm,gru,lstm_attention", false, "compare: the model.type values trained on the same split"));
+    public static final ConfigKey<List<String>> COMPARE_GRADIENT_CLIPS = add(ConfigKey.list("compare.gradientClips",
+            "l2", false, "compare: the train.gradientClip values each type is trained with"));
 
     private ConfigKeys() {
     }

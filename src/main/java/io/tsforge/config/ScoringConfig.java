@@ -33,10 +33,17 @@ public record ScoringConfig(String preparedDir, String outputDir, ConfigKeys.Out
         if (runDate == null) {
             runDate = LocalDate.now(ZoneOffset.UTC).toString();
         }
+        LocalDate day;
         try {
-            LocalDate.parse(runDate);
+            day = LocalDate.parse(runDate);
         } catch (DateTimeParseException e) {
             throw new ConfigException("run.date", "expected yyyy-MM-dd, found '" + runDate + "'");
+        }
+        // A run for a given date forecasts from the end of that date (a backfill for an old date sees only the data
+        // up to it); without a run date or origin, from the end of each series.
+        Long origin = time(tp, c, ConfigKeys.FORECAST_ORIGIN);
+        if (origin == null && c.isSet(ConfigKeys.RUN_DATE)) {
+            origin = day.plusDays(1).atStartOfDay(p.input().zone()).toInstant().toEpochMilli() - 1;
         }
         List<Double> intervals = new ArrayList<>();
         for (String s : c.get(ConfigKeys.FORECAST_INTERVALS)) {
@@ -70,7 +77,7 @@ public record ScoringConfig(String preparedDir, String outputDir, ConfigKeys.Out
         }
         return new ScoringConfig(p.outputDir(), c.get(ConfigKeys.OUTPUT_DIR), c.get(ConfigKeys.OUTPUT_FORMAT),
                 t.registry(), t.name(), c.get(ConfigKeys.MODEL_VERSION), runDate, p.input().valueColumns(),
-                time(tp, c, ConfigKeys.FORECAST_ORIGIN), from, to, c.get(ConfigKeys.FORECAST_STRIDE), intervals,
+                from == null ? origin : null, from, to, c.get(ConfigKeys.FORECAST_STRIDE), intervals,
                 time(tp, c, ConfigKeys.DETECT_FROM), time(tp, c, ConfigKeys.DETECT_TO), threshold,
                 c.get(ConfigKeys.DETECT_UNSEEN_SERIES));
     }

@@ -10,7 +10,8 @@ public record TrainConfig(String preparedDir, List<String> features, int lookbac
 
     /** The network's shape. */
     public record ModelSpec(ConfigKeys.ModelType type, int layers, int units, double dropout,
-                            ConfigKeys.WeightInitChoice weightInit, double l2) implements Serializable {
+                            ConfigKeys.WeightInitChoice weightInit, double l2, int attentionHeads)
+            implements Serializable {
     }
 
     /** The optimisation. */
@@ -21,12 +22,22 @@ public record TrainConfig(String preparedDir, List<String> features, int lookbac
 
     /** How training is spread over Spark. */
     public record DistSpec(int batchSize, int averagingFrequency, int prefetch, int workers,
-                           ConfigKeys.RepartitionChoice repartition, ConfigKeys.StorageChoice storage)
+                           ConfigKeys.RepartitionChoice repartition,
+                           ConfigKeys.RepartitionStrategyChoice repartitionStrategy, ConfigKeys.StorageChoice storage)
             implements Serializable {
     }
 
     public TrainConfig {
         features = List.copyOf(features);
+        if (optim.tbptt() > 0 && (model.type() == ConfigKeys.ModelType.GRU
+                || model.type() == ConfigKeys.ModelType.LSTM_ATTENTION)) {
+            throw new ConfigException("train.tbptt", "truncated BPTT needs a per-step recurrent head: use model.type "
+                    + "rnn or lstm, found " + model.type().name().toLowerCase(java.util.Locale.ROOT));
+        }
+        if (model.type() == ConfigKeys.ModelType.LSTM_ATTENTION && model.units() % model.attentionHeads() != 0) {
+            throw new ConfigException("model.attentionHeads", "must divide model.units=" + model.units()
+                    + ", found " + model.attentionHeads());
+        }
         if (optim.tbptt() > lookback) {
             throw new ConfigException("train.tbptt", "must not exceed window.lookback=" + lookback + ", found "
                     + optim.tbptt());
@@ -46,14 +57,16 @@ public record TrainConfig(String preparedDir, List<String> features, int lookbac
         return new TrainConfig(p.outputDir(), p.input().valueColumns(), p.window().lookback(), p.window().horizon(),
                 new ModelSpec(c.get(ConfigKeys.MODEL_TYPE), c.get(ConfigKeys.MODEL_LAYERS),
                         c.get(ConfigKeys.MODEL_UNITS), c.get(ConfigKeys.MODEL_DROPOUT),
-                        c.get(ConfigKeys.MODEL_WEIGHT_INIT), c.get(ConfigKeys.MODEL_L2)),
+                        c.get(ConfigKeys.MODEL_WEIGHT_INIT), c.get(ConfigKeys.MODEL_L2),
+                        c.get(ConfigKeys.MODEL_ATTENTION_HEADS)),
                 new OptimSpec(c.get(ConfigKeys.TRAIN_UPDATER), c.get(ConfigKeys.TRAIN_LEARNING_RATE),
                         c.get(ConfigKeys.TRAIN_LR_SCHEDULE), c.get(ConfigKeys.TRAIN_LR_DECAY),
                         c.get(ConfigKeys.TRAIN_LR_STEP_EPOCHS), c.get(ConfigKeys.TRAIN_GRADIENT_CLIP),
                         c.get(ConfigKeys.TRAIN_GRADIENT_CLIP_THRESHOLD), c.get(ConfigKeys.TRAIN_TBPTT)),
                 new DistSpec(c.get(ConfigKeys.TRAIN_BATCH_SIZE), c.get(ConfigKeys.TRAIN_AVERAGING_FREQUENCY),
                         c.get(ConfigKeys.TRAIN_PREFETCH), c.get(ConfigKeys.TRAIN_WORKERS),
-                        c.get(ConfigKeys.TRAIN_REPARTITION), c.get(ConfigKeys.TRAIN_STORAGE_LEVEL)),
+                        c.get(ConfigKeys.TRAIN_REPARTITION), c.get(ConfigKeys.TRAIN_REPARTITION_STRATEGY),
+                        c.get(ConfigKeys.TRAIN_STORAGE_LEVEL)),
                 c.get(ConfigKeys.TRAIN_EPOCHS), c.get(ConfigKeys.TRAIN_PATIENCE), c.get(ConfigKeys.TRAIN_SEED),
                 registry, name, checkpoints, c.get(ConfigKeys.TRAIN_EVAL_TRAIN_LOSS));
     }

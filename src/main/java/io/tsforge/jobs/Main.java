@@ -15,6 +15,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 
 /**
  * The command line of every job: {@code <job> --config FILE [--set key=value ...] [--master URL]}. It parses, builds
@@ -23,20 +24,17 @@ import java.util.Map;
  */
 public final class Main {
 
-    /** A job: validates its config, then runs in a session. */
-    interface Job {
-        String description();
-
-        /** Validates and returns the prepared runner; throws {@link ConfigException} before any Spark work. */
-        Runner bind(Config config);
+    /** What a job does once Spark is up. */
+    interface SparkAction {
+        void run(SparkSession spark, RunReport report) throws Exception;
     }
 
-    interface Runner {
-        String outputDir();
+    /** A job bound to a validated config: where its summary goes, the session's time zone, and the work. */
+    record Runner(String outputDir, String sessionTimeZone, SparkAction action) {
+    }
 
-        String sessionTimeZone();
-
-        void run(SparkSession spark, RunReport report) throws Exception;
+    /** A job: its description, and how it validates a config into a {@link Runner} (before any Spark work). */
+    record Job(String description, Function<Config, Runner> bind) {
     }
 
     static final Map<String, Job> JOBS = new LinkedHashMap<>();
@@ -44,137 +42,50 @@ public final class Main {
     /** Flags without values given on the command line (e.g. {@code --resume}). */
     static final java.util.Set<String> flags = new java.util.HashSet<>();
 
+    private static void register(String name, String description, Function<Config, Runner> bind) {
+        JOBS.put(name, new Job(description, bind));
+    }
+
+    private static String zone(Config c) {
+        return c.get(ConfigKeys.INPUT_TIMEZONE).getId();
+    }
+
     static {
-        JOBS.put("prepare", new Job() {
-            @Override
-            public String description() {
-                return "raw readings -> quarantine, resampled series, statistics, windows";
-            }
-
-            @Override
-            public Runner bind(Config config) {
-                PrepareConfig cfg = PrepareConfig.from(config);
-                return new Runner() {
-                    @Override
-                    public String outputDir() {
-                        return cfg.outputDir();
-                    }
-
-                    @Override
-                    public String sessionTimeZone() {
-                        return cfg.input().zone().getId();
-                    }
-
-                    @Override
-                    public void run(SparkSession spark, RunReport report) {
-                        PrepareJob.run(spark, cfg, report);
-                    }
-                };
-            }
+        register("prepare", "raw readings -> quarantine, resampled series, statistics, windows", c -> {
+            PrepareConfig cfg = PrepareConfig.from(c);
+            return new Runner(cfg.outputDir(), zone(c), (spark, report) -> PrepareJob.run(spark, cfg, report));
         });
-    }
-
-    static {
-        JOBS.put("train", new Job() {
-            @Override
-            public String description() {
-                return "prepared windows -> a recurrent forecaster trained with parameter averaging -> model bundle";
-            }
-
-            @Override
-            public Runner bind(Config config) {
-                TrainConfig cfg = TrainConfig.from(config);
-                PrepareConfig prepare = PrepareConfig.from(config);
-                return new Runner() {
-                    @Override
-                    public String outputDir() {
-                        return cfg.registry() + "/" + cfg.name();
-                    }
-
-                    @Override
-                    public String sessionTimeZone() {
-                        return prepare.input().zone().getId();
-                    }
-
-                    @Override
-                    public void run(SparkSession spark, RunReport report) {
-                        TrainJob.run(spark, cfg, config, flags.contains("--resume"), report);
-                    }
-                };
-            }
+        register("train", "prepared windows -> a recurrent forecaster trained with parameter averaging -> model "
+                + "bundle", c -> {
+            TrainConfig cfg = TrainConfig.from(c);
+            return new Runner(cfg.registry() + "/" + cfg.name(), zone(c),
+                    (spark, report) -> TrainJob.run(spark, cfg, c, flags.contains("--resume"), report));
         });
-    }
-
-    static {
-        for (String name : List.of("forecast", "detect")) {
-            JOBS.put(name, new Job() {
-                @Override
-                public String description() {
-                    return name.equals("forecast")
-                            ? "multi-step forecasts with prediction intervals (latest origin or a backtest range)"
-                            : "per-row anomaly scores, flags and merged events, calibrated on validation residuals";
-                }
-
-                @Override
-                public Runner bind(Config config) {
-                    ScoringConfig cfg = ScoringConfig.from(config);
-                    PrepareConfig prepare = PrepareConfig.from(config);
-                    return new Runner() {
-                        @Override
-                        public String outputDir() {
-                            return cfg.outputDir() + "/" + (name.equals("forecast") ? "forecasts" : "anomalies")
-                                    + "/run_date=" + cfg.runDate();
-                        }
-
-                        @Override
-                        public String sessionTimeZone() {
-                            return prepare.input().zone().getId();
-                        }
-
-                        @Override
-                        public void run(SparkSession spark, RunReport report) {
-                            if (name.equals("forecast")) {
-                                ScoringJobs.forecast(spark, cfg, report);
-                            } else {
-                                ScoringJobs.detect(spark, cfg, report);
-                            }
-                        }
-                    };
-                }
-            });
-        }
-    }
-
-    static {
-        JOBS.put("pipeline", new Job() {
-            @Override
-            public String description() {
-                return "prepare -> train -> forecast -> detect in one session on one config";
-            }
-
-            @Override
-            public Runner bind(Config config) {
-                PrepareConfig prepare = PrepareConfig.from(config);
-                TrainConfig train = TrainConfig.from(config);
-                ScoringConfig scoring = ScoringConfig.from(config);
-                String outputDir = config.get(ConfigKeys.OUTPUT_DIR);
-                return new Runner() {
-                    @Override
-                    public String outputDir() {
-                        return outputDir;
-                    }
-
-                    @Override
-                    public String sessionTimeZone() {
-                        return prepare.input().zone().getId();
-                    }
-
-                    @Override
-                    public void run(SparkSession spark, RunReport report) {
-                        PipelineJob.run(spark, config, prepare, train, scoring, report);
-                    }
-                };
-            }
+        register("forecast", "multi-step forecasts with prediction intervals (latest origin or a backtest range)",
+                c -> {
+                    ScoringConfig cfg = ScoringConfig.from(c);
+                    return new Runner(cfg.outputDir() + "/forecasts/run_date=" + cfg.runDate(), zone(c),
+                            (spark, report) -> ScoringJobs.forecast(spark, cfg, report));
+                });
+        register("detect", "per-row anomaly scores, flags and merged events, calibrated on validation residuals",
+                c -> {
+                    ScoringConfig cfg = ScoringConfig.from(c);
+                    return new Runner(cfg.outputDir() + "/anomalies/run_date=" + cfg.runDate(), zone(c),
+                            (spark, report) -> ScoringJobs.detect(spark, cfg, report));
+                });
+        register("compare", "prepare once, train each compare.types x compare.gradientClips, one table of test "
+                + "metrics", c -> {
+            PrepareConfig.from(c);
+            TrainConfig.from(c);
+            return new Runner(c.get(ConfigKeys.OUTPUT_DIR) + "/compare", zone(c),
+                    (spark, report) -> CompareJob.run(spark, c, report));
+        });
+        register("pipeline", "prepare -> train -> forecast -> detect in one session on one config", c -> {
+            PrepareConfig prepare = PrepareConfig.from(c);
+            TrainConfig train = TrainConfig.from(c);
+            ScoringConfig scoring = ScoringConfig.from(c);
+            return new Runner(c.get(ConfigKeys.OUTPUT_DIR), zone(c),
+                    (spark, report) -> PipelineJob.run(spark, c, prepare, train, scoring, report));
         });
     }
 
@@ -222,7 +133,7 @@ public final class Main {
         Runner runner;
         try {
             config = Config.load(configFile, overrides);
-            runner = job.bind(config);
+            runner = job.bind().apply(config);
         } catch (ConfigException e) {
             System.err.println("error: " + e.getMessage());
             return 2;
@@ -238,7 +149,7 @@ public final class Main {
         try {
             spark = SparkSessions.create(jobName, config, runner.sessionTimeZone());
             storage = new Storage(spark.sparkContext().hadoopConfiguration());
-            runner.run(spark, report);
+            runner.action().run(spark, report);
             report.endStage();
             report.writeSummary(storage, runner.outputDir(), "succeeded", config.effective(), null);
             report.log("summary: " + runner.outputDir() + "/_summary.json");

@@ -20,37 +20,36 @@ public final class PipelineJob {
     private PipelineJob() {
     }
 
+    /** Runs one stage with its own report, writes that stage's summary where it returns, and files its counts. */
+    private static RunReport stage(RunReport pipeline, Storage storage, Map<String, String> config, String name,
+                                   java.util.function.Function<RunReport, String> work) {
+        pipeline.stage(name);
+        RunReport r = new RunReport(name);
+        String summaryDir = work.apply(r);
+        r.endStage();
+        r.writeSummary(storage, summaryDir, "succeeded", config, null);
+        pipeline.count(name, r.summary("succeeded", Map.of(), null).get("counts"));
+        return r;
+    }
+
     public static void run(SparkSession spark, Config config, PrepareConfig prepare, TrainConfig trainConfig,
                            ScoringConfig scoring, RunReport report) {
         Storage storage = new Storage(spark.sparkContext().hadoopConfiguration());
-        report.stage("prepare");
-        RunReport prep = new RunReport("prepare");
-        PrepareJob.run(spark, prepare, prep);
-        prep.endStage();
-        prep.writeSummary(storage, prepare.outputDir(), "succeeded", config.effective(), null);
-        report.count("prepare", prep.summary("succeeded", Map.of(), null).get("counts"));
-
-        report.stage("train");
-        RunReport train = new RunReport("train");
-        String bundle = TrainJob.run(spark, trainConfig, config, false, train);
-        train.endStage();
-        train.writeSummary(storage, trainConfig.registry() + "/" + trainConfig.name(), "succeeded",
-                config.effective(), null);
-        report.count("train", train.summary("succeeded", Map.of(), null).get("counts"));
-
-        report.stage("forecast");
-        RunReport forecast = new RunReport("forecast");
-        String forecasts = ScoringJobs.forecast(spark, scoring, forecast);
-        forecast.endStage();
-        forecast.writeSummary(storage, forecasts, "succeeded", config.effective(), null);
-        report.count("forecast", forecast.summary("succeeded", Map.of(), null).get("counts"));
-
-        report.stage("detect");
-        RunReport detect = new RunReport("detect");
-        String anomalies = ScoringJobs.detect(spark, scoring, detect);
-        detect.endStage();
-        detect.writeSummary(storage, anomalies, "succeeded", config.effective(), null);
-        report.count("detect", detect.summary("succeeded", Map.of(), null).get("counts"));
+        Map<String, String> effective = config.effective();
+        RunReport prep = stage(report, storage, effective, "prepare", r -> {
+            PrepareJob.run(spark, prepare, r);
+            return prepare.outputDir();
+        });
+        RunReport train = stage(report, storage, effective, "train", r -> {
+            TrainJob.run(spark, trainConfig, config, false, r);
+            return trainConfig.registry() + "/" + trainConfig.name();
+        });
+        String bundle = (String) train.count("bundle");
+        RunReport forecast = stage(report, storage, effective, "forecast",
+                r -> ScoringJobs.forecast(spark, scoring, r));
+        String forecasts = (String) forecast.count("output");
+        RunReport detect = stage(report, storage, effective, "detect", r -> ScoringJobs.detect(spark, scoring, r));
+        String anomalies = (String) detect.count("output");
         report.endStage();
 
         System.out.println();

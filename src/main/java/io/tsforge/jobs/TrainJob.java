@@ -26,6 +26,7 @@ import org.apache.spark.storage.StorageLevel;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.deeplearning4j.spark.api.RDDTrainingApproach;
 import org.deeplearning4j.spark.api.Repartition;
+import org.deeplearning4j.spark.api.RepartitionStrategy;
 import org.deeplearning4j.spark.impl.multilayer.SparkDl4jMultiLayer;
 import org.deeplearning4j.spark.impl.paramavg.ParameterAveragingTrainingMaster;
 import org.deeplearning4j.util.ModelSerializer;
@@ -222,6 +223,11 @@ public final class TrainJob {
                     case ALWAYS -> Repartition.Always;
                     case NEVER -> Repartition.Never;
                     case NUM_PARTITIONS_WORKERS_DIFFERS -> Repartition.NumPartitionsWorkersDiffers;
+                })
+                .repartitionStrategy(switch (cfg.dist().repartitionStrategy()) {
+                    case BALANCED -> RepartitionStrategy.Balanced;
+                    case APPROXIMATE_BALANCED -> RepartitionStrategy.ApproximateBalanced;
+                    case SPARK_DEFAULT -> RepartitionStrategy.SparkDefault;
                 })
                 .storageLevel(StorageLevel.fromString(cfg.dist().storage().name()))
                 .rngSeed(cfg.seed() * 7919L + epoch)

@@ -12,7 +12,11 @@ import org.deeplearning4j.nn.conf.layers.LSTM;
 import org.deeplearning4j.nn.conf.layers.Layer;
 import org.deeplearning4j.nn.conf.layers.OutputLayer;
 import org.deeplearning4j.nn.conf.layers.RnnOutputLayer;
+import org.deeplearning4j.nn.conf.layers.GlobalPoolingLayer;
+import org.deeplearning4j.nn.conf.layers.PoolingType;
+import org.deeplearning4j.nn.conf.layers.SelfAttentionLayer;
 import org.deeplearning4j.nn.conf.layers.recurrent.LastTimeStep;
+import org.deeplearning4j.nn.conf.layers.recurrent.SimpleRnn;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.deeplearning4j.nn.weights.WeightInit;
 import org.nd4j.linalg.activations.Activation;
@@ -28,8 +32,9 @@ import org.nd4j.linalg.schedule.ScheduleType;
 import org.nd4j.linalg.schedule.StepSchedule;
 
 /**
- * Builds the forecaster from config: stacked recurrent layers over a window [features, lookback] and a direct
- * multi-step head giving all {@code horizon} steps at once.
+ * Builds the forecaster from config: stacked recurrent layers ({@code rnn}: DL4J's SimpleRnn, {@code lstm},
+ * {@code gru}: the project's {@link GruLayer}, {@code lstm_attention}: LSTM then self-attention over its steps and max
+ * pooling) over a window [features, lookback] and a direct multi-step head giving all {@code horizon} steps at once.
  *
  * <p>Two heads: with full BPTT the last recurrent layer is wrapped in {@link LastTimeStep} (which, given a mask,
  * reads each example's last real step) and a dense {@link OutputLayer} maps it to the horizon. DL4J cannot truncate
@@ -73,9 +78,24 @@ public final class NetworkFactory {
         }
         boolean perStep = o.tbptt() > 0;
         NeuralNetConfiguration.ListBuilder list = b.list();
+        boolean attention = m.type() == ConfigKeys.ModelType.LSTM_ATTENTION;
         for (int i = 0; i < m.layers(); i++) {
-            Layer layer = recurrentLayer(m, i == 0 ? cfg.featureCount() : m.units());
-            list.layer(i == m.layers() - 1 && !perStep ? new LastTimeStep(layer) : layer);
+            boolean last = i == m.layers() - 1;
+            int nIn = i == 0 ? cfg.featureCount() : m.units();
+            if (m.type() == ConfigKeys.ModelType.GRU) {
+                // the GRU layer reads each window's last real step itself when it is the last recurrent layer
+                list.layer(new GruLayer(nIn, m.units(), !last));
+                continue;
+            }
+            Layer layer = recurrentLayer(m, nIn);
+            list.layer(last && !perStep && !attention ? new LastTimeStep(layer) : layer);
+        }
+        if (attention) {
+            // LSTMa: attention over all of the LSTM's time steps (masked steps excluded), then pooled; LastTimeStep
+            // cannot wrap attention layers in DL4J M2
+            list.layer(new SelfAttentionLayer.Builder().nIn(m.units()).nOut(m.units()).nHeads(m.attentionHeads())
+                    .headSize(m.units() / m.attentionHeads()).projectInput(true).build());
+            list.layer(new GlobalPoolingLayer.Builder(PoolingType.MAX).build());
         }
         if (perStep) {
             list.layer(new RnnOutputLayer.Builder(LossFunctions.LossFunction.MSE).nOut(cfg.horizon())
@@ -94,7 +114,14 @@ public final class NetworkFactory {
 
     private static Layer recurrentLayer(TrainConfig.ModelSpec m, int nIn) {
         switch (m.type()) {
-            case LSTM -> {
+            case RNN -> {
+                SimpleRnn.Builder rb = new SimpleRnn.Builder().nIn(nIn).nOut(m.units()).activation(Activation.TANH);
+                if (m.dropout() > 0) {
+                    rb.dropOut(1.0 - m.dropout());
+                }
+                return rb.build();
+            }
+            case LSTM, LSTM_ATTENTION -> {
                 LSTM.Builder lb = new LSTM.Builder().nIn(nIn).nOut(m.units()).activation(Activation.TANH);
                 if (m.dropout() > 0) {
                     lb.dropOut(1.0 - m.dropout()); // DL4J takes the probability of keeping an input

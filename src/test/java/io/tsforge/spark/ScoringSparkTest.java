@@ -84,6 +84,14 @@ class ScoringSparkTest {
     }
 
     @Test
+    void aRunDateForecastsFromTheEndOfThatDate() throws IOException {
+        ScoringJobs.forecast(spark, ScoringConfig.from(config("run.date=2024-03-10")), new RunReport("f"));
+        for (Row x : read("forecasts", "2024-03-10").select("origin_ts").distinct().collectAsList()) {
+            assertEquals(Timestamp.valueOf("2024-03-10 23:00:00"), x.getTimestamp(0));
+        }
+    }
+
+    @Test
     void backtestForecastsEveryOriginInTheRange() throws IOException {
         RunReport r = new RunReport("forecast");
         ScoringJobs.forecast(spark, ScoringConfig.from(config("run.date=2000-01-01",

@@ -1,5 +1,10 @@
 package io.tsforge.model;
 
+import java.util.Arrays;
+import java.util.Collection;
+import java.util.Map;
+import java.util.Objects;
+import org.deeplearning4j.nn.api.Layer;
 import org.deeplearning4j.nn.api.MaskState;
 import org.deeplearning4j.nn.conf.InputPreProcessor;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
@@ -8,80 +13,84 @@ import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.deeplearning4j.nn.conf.layers.InputTypeUtil;
 import org.deeplearning4j.nn.conf.layers.samediff.SDLayerParams;
 import org.deeplearning4j.nn.conf.layers.samediff.SameDiffLayer;
+import org.deeplearning4j.nn.gradient.DefaultGradient;
+import org.deeplearning4j.nn.gradient.Gradient;
 import org.deeplearning4j.nn.weights.IWeightInit;
-import org.deeplearning4j.nn.weights.WeightInit;
 import org.deeplearning4j.nn.weights.WeightInitXavier;
+import org.deeplearning4j.nn.workspace.ArrayType;
+import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
+import org.deeplearning4j.optimize.api.TrainingListener;
 import org.nd4j.autodiff.samediff.SDIndex;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
 import org.nd4j.common.primitives.Pair;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.memory.MemoryWorkspace;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.INDArrayIndex;
 import org.nd4j.linalg.indexing.NDArrayIndex;
-
-import java.util.Map;
-import java.util.Objects;
+import org.nd4j.linalg.ops.transforms.Transforms;
 
 /**
- * A GRU layer for a {@link org.deeplearning4j.nn.multilayer.MultiLayerNetwork} (DL4J 1.0.0-M2 has none), written as a
- * {@link SameDiffLayer}.
+ * A GRU layer for a {@link org.deeplearning4j.nn.multilayer.MultiLayerNetwork} (DL4J 1.0.0-M2 has none). It is
+ * configured like any DL4J layer ({@code new GruLayer(nIn, nOut, returnSequence)} or {@link #builder()}), takes NCW
+ * input [minibatch, nIn, T] and round-trips through the network JSON / {@code ModelSerializer}.
  *
  * <h2>Equations (the PyTorch / cuDNN variant, "reset after")</h2>
- * For each step t, with x<sub>t</sub> the input [mb, nIn] and h<sub>t−1</sub> the previous state [mb, nOut]
- * (h<sub>0</sub> = 0):
+ * For each step t, with x<sub>t</sub> [mb, nIn] and the previous state h [mb, nOut] (h<sub>0</sub> = 0):
  * <pre>
- *   r  = σ(x W_ir + b_ir + h W_hr + b_hr)            reset gate
- *   z  = σ(x W_iz + b_iz + h W_hz + b_hz)            update gate
- *   n  = tanh(x W_in + b_in + r ⊙ (h W_hn + b_hn))   candidate (the reset gate scales the recurrent term AFTER
- *                                                     the matrix product, so b_hn sits inside r ⊙ (...))
+ *   r  = σ(x W_ir + b_ir + h W_hr + b_hr)              reset gate
+ *   z  = σ(x W_iz + b_iz + h W_hz + b_hz)              update gate
+ *   n  = tanh(x W_in + b_in + r ⊙ (h W_hn + b_hn))     candidate: the reset gate scales the recurrent term after
+ *                                                       its matrix product (unlike Cho et al.'s (r ⊙ h) W_hn)
  *   h' = (1 − z) ⊙ n + z ⊙ h
  * </pre>
- * This is {@code torch.nn.GRU} and Keras {@code GRU(reset_after=True)}; it is not the original Cho et al. form
- * (n = tanh(x W_in + (r ⊙ h) W_hn + b)) used by the libnd4j {@code gru} op.
+ * This is {@code torch.nn.GRU} and Keras {@code GRU(reset_after=True)}.
  *
  * <h2>Parameters</h2>
- * Gate blocks are laid out in the order <b>[r | z | n]</b>, each nOut columns wide:
- * <ul>
- *   <li>{@code W}  [nIn, 3·nOut]: input weights, columns [W_ir | W_iz | W_in] (x is a row vector: x W);</li>
- *   <li>{@code RW} [nOut, 3·nOut]: recurrent weights [W_hr | W_hz | W_hn];</li>
- *   <li>{@code b}  [3·nOut]: input biases [b_ir | b_iz | b_in];</li>
- *   <li>{@code rb} [3·nOut]: recurrent biases [b_hr | b_hz | b_hn].</li>
- * </ul>
- * Parameter count = 3·nOut·(nIn + nOut + 2). PyTorch's {@code weight_ih_l0} is W transposed
- * (and {@code weight_hh_l0} is RW transposed); its biases are b and rb as they are.
- * Weights are initialised per gate block with fanIn = nIn (or nOut for RW) and fanOut = nOut, using the layer's
- * weight init, else the network's global one (XAVIER unless the configuration says otherwise); biases start at 0.
+ * Gate blocks are laid out in the order <b>[r | z | n]</b>, each nOut columns wide (x and h are row vectors):
+ * {@code W} [nIn, 3·nOut] = [W_ir | W_iz | W_in], {@code RW} [nOut, 3·nOut] = [W_hr | W_hz | W_hn],
+ * {@code b} [3·nOut] = [b_ir | b_iz | b_in], {@code rb} [3·nOut] = [b_hr | b_hz | b_hn].
+ * Parameter count = 3·nOut·(nIn + nOut + 2), as in PyTorch: {@code weight_ih_l0} = W<sup>T</sup>,
+ * {@code weight_hh_l0} = RW<sup>T</sup>, {@code bias_ih_l0} = b, {@code bias_hh_l0} = rb.
+ * Weights are initialised as one [fanIn, nOut] matrix per gate with the layer's weight init, else the network's
+ * global one (XAVIER unless the configuration says otherwise); biases start at 0.
  *
  * <h2>Masks</h2>
- * The features mask [mb, T] (1 = real step, 0 = padding) reaches this layer through the normal MultiLayerNetwork
- * mask propagation. On a masked step the state is carried over unchanged: h<sub>t</sub> = h<sub>t−1</sub> +
+ * The features mask [mb, T] (1 = real step, 0 = padding) reaches the layer through the normal MultiLayerNetwork mask
+ * propagation. On a masked step the state is carried over unchanged: h<sub>t</sub> = h<sub>t−1</sub> +
  * m<sub>t</sub> ⊙ (h'<sub>t</sub> − h<sub>t−1</sub>). Hence:
  * <ul>
  *   <li>{@code returnSequence = false}: the output [mb, nOut] is the state after the final step, which is the state
- *       at each example's last real step (for right-padded windows exactly what a run on the unpadded prefix gives);
- *       with no mask it is simply the last step. The mask is consumed here: layers after this one get none.
- *       An example whose mask is all zero gets h = 0 (no exception).</li>
+ *       at each example's last real step (for right-padded windows exactly what the unpadded prefix gives); with no
+ *       mask it is simply the last step. The mask is consumed: layers after this one get none. An example whose
+ *       mask is all zero gets h = 0 (no exception).</li>
  *   <li>{@code returnSequence = true}: the output [mb, nOut, T] (NCW) holds h<sub>t</sub> at real steps and 0 at
- *       masked ones (the DL4J LSTM convention), and the mask is passed on to the next layer, so GRU layers stack.</li>
+ *       masked ones (the DL4J LSTM convention); the mask is passed on, so GRU layers stack.</li>
  * </ul>
+ * Masks in another data type than the network's are converted. Input dropout ({@code dropOut(p)}, p = keep
+ * probability) is applied to the layer input as for DL4J's LSTM; there is no recurrent dropout.
  *
- * <h2>Implementation path and its limits</h2>
- * The recurrence is unrolled in SameDiff ops, one block per time step. The input projections of all steps are
- * computed first with one matrix product ([mb·T, nIn] × [nIn, 3·nOut]); each step then costs one [mb, nOut] ×
- * [nOut, 3·nOut] product and a dozen element-wise ops. Gradients come from SameDiff's automatic differentiation.
- * The fused {@code sd.rnn().gru(..)} op was not used: it implements the other GRU variant (reset applied before the
- * recurrent matrix product, a single bias per gate) and has no sequence-length or mask input, so it could not give
- * the last real step of right-padded windows. Because DL4J builds a SameDiff layer's graph once, from the first input
- * it sees, the unrolled graph has a fixed length: every input a network instance receives must have the same T
- * (the lookback; pad shorter windows on the right and pass a mask). A different T is not silently truncated: the
- * graph's per-step split fails with SameDiff's "Error in operation shape calculation for op "unstack": Got 8 op
- * output shapes for an operation with 6 outputs". (The check cannot live in this configuration object: networks
- * built from one {@code MultiLayerConfiguration} share it, and each may be used with its own T.)
- * Input must be NCW [mb, nIn, T]. Not supported: {@code rnnTimeStep} state carry-over, truncated BPTT.
+ * <h2>Implementation path, and why not SameDiff autodiff</h2>
+ * The configuration is a {@link SameDiffLayer}, so parameters, initialisation, JSON and shapes use DL4J's standard
+ * SameDiff-layer machinery, and {@link #defineLayer} gives the forward pass as an unrolled SameDiff graph. But
+ * {@link #instantiate} returns {@link Impl}, which computes the forward pass and the backward pass (BPTT, written
+ * out by hand) directly with ND4J operations, because SameDiff's automatic differentiation is wrong for recurrent
+ * graphs in ND4J 1.0.0-M2: a computed value that feeds two later operations (as h<sub>t−1</sub> must: h W and the
+ * state update) gets a zero or partial gradient (deeplearning4j issue #9655, "Zero SameDiff Gradients"; reproduced
+ * on M2 with y + y·y, y = σ(xW), and with this layer's unrolled graph, whose weight gradients came out 0). The fused
+ * libnd4j {@code gru} op ({@code sd.rnn().gru}) computes the same forward equations (with b_hn = 0), but its
+ * backward pass in M2 disagrees with a numerical gradient by up to ~10%, and it has no mask input.
+ * {@code GruLayerTest} checks {@link Impl} against a numerical gradient ({@code GradientCheckUtil}) and checks
+ * its forward pass against a plain-Java GRU and against the SameDiff graph of {@link #defineLayer}.
+ * Sequences of any length T work, and T may change from call to call. {@link Impl}'s backward pass recomputes the
+ * forward pass instead of keeping state between calls (training costs about one extra forward pass).
+ * Not supported: {@code rnnTimeStep} state carry-over, truncated BPTT, NWC input.
  */
 public class GruLayer extends SameDiffLayer {
 
-    /** Parameter keys (see the class javadoc for their layout). */
+    /** Parameter keys (layouts in the class javadoc). */
     public static final String WEIGHT_KEY = "W";
     public static final String RECURRENT_WEIGHT_KEY = "RW";
     public static final String BIAS_KEY = "b";
@@ -90,7 +99,7 @@ public class GruLayer extends SameDiffLayer {
     private long nIn;
     private long nOut;
     private boolean returnSequence;
-    /** Resolved weight init (layer setting, else the global one); null until configured, then XAVIER applies. */
+    /** Resolved weight init (the layer's, else the network's global one); null outside a network: XAVIER. */
     private IWeightInit weightInitFn;
 
     /** For JSON deserialisation. */
@@ -124,73 +133,76 @@ public class GruLayer extends SameDiffLayer {
         }
     }
 
-    // ------------------------------------------------------------------------------------------------ the graph
+    /** 3·nOut·(nIn + nOut + 2). */
+    public static long parameterCount(long nIn, long nOut) {
+        return 3 * nOut * (nIn + nOut + 2);
+    }
 
+    // ------------------------------------------------------------------------------------------------ layer
+
+    @Override
+    public Layer instantiate(NeuralNetConfiguration conf, Collection<TrainingListener> listeners, int layerIndex,
+                             INDArray layerParamsView, boolean initializeParams, DataType networkDataType) {
+        Impl layer = new Impl(conf, networkDataType);
+        layer.setIndex(layerIndex);
+        layer.setParamsViewArray(layerParamsView);
+        layer.setParamTable(initializer().init(conf, layerParamsView, initializeParams));
+        layer.setConf(conf);
+        return layer;
+    }
+
+    /**
+     * The same forward pass as {@link Impl}, unrolled as a SameDiff graph (one block of ops per step). DL4J does not
+     * call it, because {@link #instantiate} supplies {@link Impl}; it documents the equations in SameDiff form and is
+     * the cross-check for {@link Impl}'s forward pass. Do not train through it on ND4J 1.0.0-M2 (see the class
+     * javadoc). {@code mask} is [mb, T] (ones for no mask).
+     */
     @Override
     public SDVariable defineLayer(SameDiff sd, SDVariable input, Map<String, SDVariable> p, SDVariable mask) {
         long[] shape = input.getShape();
         if (shape == null || shape.length != 3 || shape[2] <= 0) {
-            throw new IllegalStateException("GruLayer expects NCW input [minibatch, " + nIn + ", T] with a known T; "
-                    + "got shape " + java.util.Arrays.toString(shape));
+            throw new IllegalStateException("GruLayer expects NCW input [minibatch, nIn, T] with a known T; got "
+                    + Arrays.toString(shape));
         }
-        int t = (int) shape[2];
+        int steps = (int) shape[2];
         int n = (int) nOut;
-
         SDVariable w = p.get(WEIGHT_KEY);
         SDVariable rw = p.get(RECURRENT_WEIGHT_KEY);
         SDVariable b = p.get(BIAS_KEY);
         SDVariable rb = p.get(RECURRENT_BIAS_KEY);
-
-        // Input projections for all steps at once: [mb, nIn, T] -> [mb, T, nIn] -> [mb*T, nIn] x W + b -> [mb, T, 3n]
-        SDVariable xFlat = sd.reshape(sd.permute(input, 0, 2, 1), -1, nIn);
-        SDVariable xProj = sd.reshape(xFlat.mmul(w).add(b), -1, t, 3L * n);
-        SDVariable[] xRz = sd.unstack(xProj.get(SDIndex.all(), SDIndex.all(), SDIndex.interval(0, 2 * n)), 1, t);
-        SDVariable[] xN = sd.unstack(xProj.get(SDIndex.all(), SDIndex.all(), SDIndex.interval(2 * n, 3 * n)), 1, t);
-        // Mask [mb, T] (DL4J passes ones when the network has none) -> T arrays [mb, 1]
-        SDVariable[] m = sd.unstack(sd.expandDims(mask.castTo(input.dataType()), 2), 1, t);
-
-        SDVariable rbRz = rb.get(SDIndex.interval(0, 2 * n));
-        SDVariable rbN = rb.get(SDIndex.interval(2 * n, 3 * n));
-        SDVariable h = null; // null = the zero initial state
-        SDVariable[] hs = returnSequence ? new SDVariable[t] : null;
-        for (int i = 0; i < t; i++) {
-            SDVariable hRz;
-            SDVariable hN;
-            if (h == null) {                        // h W_h + b_h with h = 0 is just b_h (broadcast)
-                hRz = rbRz;
-                hN = rbN;
-            } else {
-                SDVariable hh = h.mmul(rw).add(rb); // [mb, 3n]
-                hRz = hh.get(SDIndex.all(), SDIndex.interval(0, 2 * n));
-                hN = hh.get(SDIndex.all(), SDIndex.interval(2 * n, 3 * n));
-            }
-            SDVariable rz = sd.nn().sigmoid(xRz[i].add(hRz));
-            SDVariable r = rz.get(SDIndex.all(), SDIndex.interval(0, n));
-            SDVariable z = rz.get(SDIndex.all(), SDIndex.interval(n, 2 * n));
-            SDVariable cand = sd.math().tanh(xN[i].add(r.mul(hN)));
-            // h' - h = (1 - z) (n - h); masked: h_t = h + m (1 - z) (n - h)
-            SDVariable gate = z.rsub(1.0).mul(m[i]);
-            h = h == null ? gate.mul(cand) : h.add(gate.mul(cand.sub(h)));
-            if (hs != null) {
-                hs[i] = h;
-            }
+        SDVariable m = mask.castTo(input.dataType());
+        SDVariable h = m.get(SDIndex.all(), SDIndex.interval(0, 1))
+                .mmul(sd.constant(Nd4j.zeros(input.dataType(), 1, nOut)));       // zeros [mb, nOut]
+        SDVariable[] hs = new SDVariable[steps];
+        for (int t = 0; t < steps; t++) {
+            SDVariable xp = input.get(SDIndex.all(), SDIndex.all(), SDIndex.point(t)).mmul(w).add(b);
+            SDVariable hh = h.mmul(rw).add(rb);
+            SDVariable r = sd.nn().sigmoid(cols(xp, 0, n).add(cols(hh, 0, n)));
+            SDVariable z = sd.nn().sigmoid(cols(xp, n, 2 * n).add(cols(hh, n, 2 * n)));
+            SDVariable cand = sd.math().tanh(cols(xp, 2 * n, 3 * n).add(r.mul(cols(hh, 2 * n, 3 * n))));
+            SDVariable g = z.rsub(1.0).mul(m.get(SDIndex.all(), SDIndex.interval(t, t + 1)));
+            h = h.add(g.mul(cand.sub(h)));
+            hs[t] = h;
         }
         if (!returnSequence) {
-            return h;                               // [mb, nOut]: the state at the last real step
+            return h;
         }
-        SDVariable seq = sd.stack(2, hs);           // [mb, nOut, T]
-        return seq.mul(sd.expandDims(mask.castTo(input.dataType()), 1)); // zero the padded steps
+        return sd.stack(2, hs).mul(sd.expandDims(m, 1));
+    }
+
+    private static SDVariable cols(SDVariable v, int from, int to) {
+        return v.get(SDIndex.all(), SDIndex.interval(from, to));
     }
 
     @Override
     public void validateInput(INDArray input) {
         if (input.rank() != 3) {
             throw new IllegalStateException("GruLayer expects rank 3 NCW input [minibatch, nIn, T], got shape "
-                    + java.util.Arrays.toString(input.shape()));
+                    + Arrays.toString(input.shape()));
         }
         if (nIn > 0 && input.size(1) != nIn) {
             throw new IllegalStateException("GruLayer: input has " + input.size(1) + " features (dimension 1 of NCW "
-                    + java.util.Arrays.toString(input.shape()) + "), the layer expects nIn = " + nIn);
+                    + Arrays.toString(input.shape()) + "), the layer expects nIn = " + nIn);
         }
     }
 
@@ -210,11 +222,6 @@ public class GruLayer extends SameDiffLayer {
         params.addWeightParam(RECURRENT_WEIGHT_KEY, nOut, 3 * nOut);
         params.addBiasParam(BIAS_KEY, 3 * nOut);
         params.addBiasParam(RECURRENT_BIAS_KEY, 3 * nOut);
-    }
-
-    /** 3·nOut·(nIn + nOut + 2). */
-    public static long parameterCount(long nIn, long nOut) {
-        return 3 * nOut * (nIn + nOut + 2);
     }
 
     @Override
@@ -347,7 +354,7 @@ public class GruLayer extends SameDiffLayer {
         return new Builder();
     }
 
-    /** {@code GruLayer.builder().nIn(..).nOut(..).returnSequence(..).weightInit(..).l2(..).build()}. */
+    /** {@code GruLayer.builder().nIn(..).nOut(..).returnSequence(..).weightInit(..).l2(..).dropOut(..).build()}. */
     public static class Builder extends SameDiffLayer.Builder<Builder> {
         private long nIn;
         private long nOut;
@@ -381,6 +388,177 @@ public class GruLayer extends SameDiffLayer {
         @SuppressWarnings("unchecked")
         public GruLayer build() {
             return new GruLayer(this);
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------------ runtime
+
+    /**
+     * The runtime layer: DL4J's SameDiff layer (parameter and gradient views, mask bookkeeping) with the forward and
+     * backward passes computed directly. The backward pass recomputes the forward pass, so nothing is cached between
+     * calls.
+     */
+    public static class Impl extends org.deeplearning4j.nn.layers.samediff.SameDiffLayer {
+
+        public Impl(NeuralNetConfiguration conf, DataType dataType) {
+            super(conf, dataType);
+        }
+
+        private GruLayer gru() {
+            return (GruLayer) layerConf();
+        }
+
+        @Override
+        public INDArray activate(boolean training, LayerWorkspaceMgr workspaceMgr) {
+            assertInputSet(false);
+            applyDropOutIfNecessary(training, workspaceMgr);
+            gru().validateInput(input);
+            INDArray out;
+            try (MemoryWorkspace ignored = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
+                out = new Pass(false).output();
+            }
+            return workspaceMgr.dup(ArrayType.ACTIVATIONS, out);
+        }
+
+        @Override
+        public Pair<Gradient, INDArray> backpropGradient(INDArray epsilon, LayerWorkspaceMgr workspaceMgr) {
+            assertInputSet(true);
+            gru().validateInput(input);
+            INDArray epsOut;
+            Gradient g = new DefaultGradient();
+            try (MemoryWorkspace ignored = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
+                Pass pass = new Pass(true);
+                epsOut = pass.backward(epsilon);
+                for (String key : paramTable.keySet()) {
+                    g.gradientForVariable().put(key, gradTable.get(key));
+                }
+            }
+            return new Pair<>(g, backpropDropOutIfPresent(workspaceMgr.dup(ArrayType.ACTIVATION_GRAD, epsOut)));
+        }
+
+        /** One forward pass over the current input and mask, keeping what the backward pass needs if asked. */
+        private final class Pass {
+            final DataType dt = paramTable.get(WEIGHT_KEY).dataType();
+            final int mb = (int) input.size(0);
+            final int steps = (int) input.size(2);
+            final int n = (int) gru().getNOut();
+            final INDArray w = paramTable.get(WEIGHT_KEY);
+            final INDArray rw = paramTable.get(RECURRENT_WEIGHT_KEY);
+            final INDArray mask;                      // [mb, T] or null
+            final INDArray xFlat;                     // [T*mb, nIn], row t*mb + i = example i at step t
+            final INDArray[] hs;                      // hs[t] = h_t, hs[0] = 0
+            final INDArray[] r;
+            final INDArray[] z;
+            final INDArray[] cand;
+            final INDArray[] hn;                      // h W_hn + b_hn
+            final INDArray[] g;                       // m * (1 - z)
+
+            Pass(boolean keep) {
+                INDArray m = maskArray;
+                if (m != null && (m.rank() != 2 || m.size(0) != mb || m.size(1) != steps)) {
+                    throw new IllegalStateException("GruLayer: features mask must be [minibatch, T] = [" + mb + ", "
+                            + steps + "], got " + Arrays.toString(m.shape()));
+                }
+                mask = m == null ? null : m.castTo(dt);
+                xFlat = input.castTo(dt).permute(2, 0, 1).dup('c').reshape('c', (long) steps * mb, input.size(1));
+                INDArray xp = xFlat.mmul(w).addiRowVector(paramTable.get(BIAS_KEY));  // [T*mb, 3n]
+                INDArray rb = paramTable.get(RECURRENT_BIAS_KEY);
+                hs = new INDArray[steps + 1];
+                r = keep ? new INDArray[steps] : null;
+                z = keep ? new INDArray[steps] : null;
+                cand = keep ? new INDArray[steps] : null;
+                hn = keep ? new INDArray[steps] : null;
+                g = keep ? new INDArray[steps] : null;
+                hs[0] = Nd4j.zeros(dt, mb, n);
+                for (int t = 0; t < steps; t++) {
+                    INDArray h = hs[t];
+                    INDArray x = xp.get(NDArrayIndex.interval((long) t * mb, (long) (t + 1) * mb), NDArrayIndex.all());
+                    INDArray hh = h.mmul(rw).addiRowVector(rb);                   // [mb, 3n]
+                    INDArray rz = Transforms.sigmoid(x.get(cols(0, 2)).add(hh.get(cols(0, 2))), false);
+                    INDArray rt = rz.get(cols(0, 1));
+                    INDArray zt = rz.get(cols(1, 2));
+                    INDArray hnt = hh.get(cols(2, 3));
+                    INDArray nt = Transforms.tanh(rt.mul(hnt).addi(x.get(cols(2, 3))), false);
+                    INDArray gt = zt.rsub(1.0);
+                    if (mask != null) {
+                        gt.muliColumnVector(mask.getColumn(t, true));
+                    }
+                    hs[t + 1] = nt.sub(h).muli(gt).addi(h);                       // h + g (n - h)
+                    if (keep) {
+                        r[t] = rt;
+                        z[t] = zt;
+                        cand[t] = nt;
+                        hn[t] = hnt;
+                        g[t] = gt;
+                    }
+                }
+            }
+
+            /** Columns of gate blocks [from, to) of a [rows, 3n] array. */
+            INDArrayIndex[] cols(int from, int to) {
+                return new INDArrayIndex[]{NDArrayIndex.all(), NDArrayIndex.interval((long) from * n, (long) to * n)};
+            }
+
+            INDArray output() {
+                if (!gru().isReturnSequence()) {
+                    return hs[steps];
+                }
+                INDArray out = Nd4j.create(dt, mb, n, steps);
+                for (int t = 0; t < steps; t++) {
+                    INDArray ht = hs[t + 1];
+                    if (mask != null) {
+                        ht = ht.mulColumnVector(mask.getColumn(t, true));
+                    }
+                    out.get(NDArrayIndex.all(), NDArrayIndex.all(), NDArrayIndex.point(t)).assign(ht);
+                }
+                return out;
+            }
+
+            /** BPTT: writes the parameter gradients into the layer's gradient views, returns dL/dInput. */
+            INDArray backward(INDArray epsilon) {
+                INDArray eps = epsilon.castTo(dt);
+                boolean seq = gru().isReturnSequence();
+                // Per-step gradients, rows t*mb..(t+1)*mb-1 for step t: dL/d(h RW + rb) and dL/d(a_n)
+                INDArray dhh = Nd4j.create(dt, (long) steps * mb, 3L * n);
+                INDArray dAn = Nd4j.create(dt, (long) steps * mb, n);
+                INDArray rwT = rw.transpose();
+                INDArray dh = seq ? Nd4j.zeros(dt, mb, n) : eps.dup();          // dL/dh_t
+                for (int t = steps - 1; t >= 0; t--) {
+                    if (seq) {
+                        INDArray direct = eps.get(NDArrayIndex.all(), NDArrayIndex.all(), NDArrayIndex.point(t));
+                        if (mask != null) {
+                            direct = direct.mulColumnVector(mask.getColumn(t, true));
+                        }
+                        dh.addi(direct);
+                    }
+                    INDArrayIndex rows = NDArrayIndex.interval((long) t * mb, (long) (t + 1) * mb);
+                    INDArray dhhT = dhh.get(rows, NDArrayIndex.all());
+                    INDArray dAnT = dAn.get(rows, NDArrayIndex.all());
+                    // h_t = h + g (n - h), g = m (1 - z):  dn = dh g, dz = -m dh (n - h), dh_prev = dh (1 - g)
+                    INDArray dCand = dh.mul(g[t]);
+                    INDArray dz = dh.mul(hs[t].sub(cand[t]));
+                    if (mask != null) {
+                        dz.muliColumnVector(mask.getColumn(t, true));
+                    }
+                    INDArray dhPrev = dh.subi(dCand);
+                    // n = tanh(a_n), a_n = x_n + r hn;  r = sigmoid(a_r), z = sigmoid(a_z)
+                    dCand.muli(cand[t].mul(cand[t]).rsubi(1.0), dAnT);
+                    dAnT.mul(r[t], dhhT.get(cols(2, 3)));                          // dL/d hn
+                    dAnT.mul(hn[t]).muli(r[t].rsub(1.0).muli(r[t]), dhhT.get(cols(0, 1)));
+                    dz.muli(z[t].rsub(1.0).muli(z[t]), dhhT.get(cols(1, 2)));
+                    dh = dhPrev.addi(dhhT.mmul(rwT));                               // + dL/dh via h RW
+                }
+                INDArray hPrev = Nd4j.concat(0, Arrays.copyOf(hs, steps));          // [T*mb, n]
+                gradTable.get(RECURRENT_WEIGHT_KEY).assign(hPrev.transpose().mmul(dhh));
+                gradTable.get(RECURRENT_BIAS_KEY).assign(dhh.sum(0));
+                INDArray dxp = dhh;                                                   // dL/d(x W + b) = [da_r | da_z | da_n]
+                dxp.get(NDArrayIndex.all(), NDArrayIndex.interval(2L * n, 3L * n)).assign(dAn);
+                gradTable.get(WEIGHT_KEY).assign(xFlat.transpose().mmul(dxp));
+                gradTable.get(BIAS_KEY).assign(dxp.sum(0));
+                INDArray dxFlat = dxp.mmul(w.transpose());                          // [T*mb, nIn]
+                return dxFlat.reshape('c', steps, mb, input.size(1)).permute(1, 2, 0).dup('c')
+                        .castTo(input.dataType());
+            }
         }
     }
 }

@@ -84,7 +84,11 @@ public final class NetworkFactory {
             int nIn = i == 0 ? cfg.featureCount() : m.units();
             if (m.type() == ConfigKeys.ModelType.GRU) {
                 // the GRU layer reads each window's last real step itself when it is the last recurrent layer
-                list.layer(new GruLayer(nIn, m.units(), !last));
+                GruLayer gru = new GruLayer(nIn, m.units(), !last);
+                if (m.dropout() > 0) {
+                    gru.setIDropout(new org.deeplearning4j.nn.conf.dropout.Dropout(1.0 - m.dropout()));
+                }
+                list.layer(gru);
                 continue;
             }
             Layer layer = recurrentLayer(m, nIn);

@@ -88,10 +88,6 @@ public final class Config {
         return key.parse(text);
     }
 
-    public String raw(String name) {
-        return values.get(name);
-    }
-
     /** The keys set under {@code spark.}. */
     public Map<String, String> sparkSettings() {
         Map<String, String> m = new TreeMap<>();

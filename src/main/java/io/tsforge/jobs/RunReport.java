@@ -2,7 +2,6 @@ package io.tsforge.jobs;
 
 import io.tsforge.io.Storage;
 
-import java.time.Duration;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Locale;
@@ -109,9 +108,5 @@ public final class RunReport {
             return -1;
         }
         return -1;
-    }
-
-    public static String human(Duration d) {
-        return String.format(Locale.ROOT, "%.1f s", d.toMillis() / 1000.0);
     }
 }

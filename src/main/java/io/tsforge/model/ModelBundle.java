@@ -1,7 +1,6 @@
 package io.tsforge.model;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.tsforge.core.Normalizer;
 import io.tsforge.core.ResidualCalibration;
 import io.tsforge.io.CalibrationJson;
@@ -219,9 +218,5 @@ public record ModelBundle(String dir, MultiLayerNetwork network, Normalizer norm
         }
         return new ModelBundle(dir, net, normalizer, cal, schema, storage.readJson(dir + "/" + CONFIG),
                 storage.readJson(dir + "/" + PROVENANCE), storage.readJson(dir + "/" + METRICS));
-    }
-
-    public static ObjectNode newObject() {
-        return Storage.JSON.createObjectNode();
     }
 }

@@ -46,14 +46,6 @@ public final class NetworkFactory {
     private NetworkFactory() {
     }
 
-    /** The architecture of one network: enough to rebuild it and to shape its inputs. */
-    public record Shape(TrainConfig.ModelSpec model, int features, int lookback, int horizon, boolean perStepHead) {
-    }
-
-    public static Shape shape(TrainConfig cfg) {
-        return new Shape(cfg.model(), cfg.featureCount(), cfg.lookback(), cfg.horizon(), cfg.optim().tbptt() > 0);
-    }
-
     public static MultiLayerNetwork network(TrainConfig cfg) {
         MultiLayerNetwork net = new MultiLayerNetwork(configuration(cfg));
         net.init();

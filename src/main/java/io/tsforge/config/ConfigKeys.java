@@ -147,8 +147,6 @@ public final class ConfigKeys {
             WeightInitChoice.class, WeightInitChoice.XAVIER, "weight initialisation"));
     public static final ConfigKey<Double> MODEL_L2 = add(ConfigKey.number("model.l2", "0", 0.0, 1.0,
             "L2 weight penalty"));
-    public static final ConfigKey<Integer> MODEL_ATTENTION_HEADS = add(ConfigKey.integer("model.attentionHeads", 1, 1,
-            "lstm_attention: attention heads over the LSTM's time steps"));
     public static final ConfigKey<String> MODEL_REGISTRY = add(ConfigKey.string("model.registry", null, false,
             "folder of model bundles (default <output.dir>/models)"));
     public static final ConfigKey<String> MODEL_NAME = add(ConfigKey.string("model.name", "forecaster", false,
@@ -197,6 +195,9 @@ public final class ConfigKeys {
             false, "checkpoint folder (default <model.registry>/<model.name>/checkpoints)"));
     public static final ConfigKey<Boolean> TRAIN_EVAL_TRAIN_LOSS = add(ConfigKey.bool("train.evalTrainLoss", true,
             "score the whole training split after each epoch (else report the workers' last minibatch loss)"));
+    public static final ConfigKey<Integer> TRAIN_GRADIENT_PROBE = add(ConfigKey.integer("train.gradientProbe", 256, 0,
+            "after each epoch, measure the raw gradient norm and the input gradient per time step on this many "
+                    + "training windows (metrics.json; 0 = off)"));
 
     /** What detect does with a series the model was not trained on. */
     public enum UnseenSeries { GLOBAL, SKIP }
@@ -238,6 +239,9 @@ public final class ConfigKeys {
             "rnn,lstm,gru,lstm_attention", false, "compare: the model.type values trained on the same split"));
     public static final ConfigKey<List<String>> COMPARE_GRADIENT_CLIPS = add(ConfigKey.list("compare.gradientClips",
             "l2", false, "compare: the train.gradientClip values each type is trained with"));
+    public static final ConfigKey<Integer> COMPARE_GRADIENT_STEPS_BACK = add(ConfigKey.optionalInteger(
+            "compare.gradientStepsBack", 0, "compare: the table's input-gradient column reads this many steps before "
+                    + "the newest input step (default: the oldest step of the lookback)"));
 
     private ConfigKeys() {
     }

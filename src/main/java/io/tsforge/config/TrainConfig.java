@@ -6,11 +6,12 @@ import java.util.List;
 /** Everything {@code train} needs: where prepare's output is, the network, the optimisation and distribution. */
 public record TrainConfig(String preparedDir, List<String> features, int lookback, int horizon, ModelSpec model,
                           OptimSpec optim, DistSpec dist, int epochs, int patience, int seed, String registry,
-                          String name, String checkpointDir, boolean evalTrainLoss) implements Serializable {
+                          String name, String checkpointDir, boolean evalTrainLoss, int gradientProbe)
+        implements Serializable {
 
     /** The network's shape. */
     public record ModelSpec(ConfigKeys.ModelType type, int layers, int units, double dropout,
-                            ConfigKeys.WeightInitChoice weightInit, double l2, int attentionHeads)
+                            ConfigKeys.WeightInitChoice weightInit, double l2)
             implements Serializable {
     }
 
@@ -34,10 +35,6 @@ public record TrainConfig(String preparedDir, List<String> features, int lookbac
             throw new ConfigException("train.tbptt", "truncated BPTT needs a per-step recurrent head: use model.type "
                     + "rnn or lstm, found " + model.type().name().toLowerCase(java.util.Locale.ROOT));
         }
-        if (model.type() == ConfigKeys.ModelType.LSTM_ATTENTION && model.units() % model.attentionHeads() != 0) {
-            throw new ConfigException("model.attentionHeads", "must divide model.units=" + model.units()
-                    + ", found " + model.attentionHeads());
-        }
         if (optim.tbptt() > lookback) {
             throw new ConfigException("train.tbptt", "must not exceed window.lookback=" + lookback + ", found "
                     + optim.tbptt());
@@ -57,8 +54,7 @@ public record TrainConfig(String preparedDir, List<String> features, int lookbac
         return new TrainConfig(p.outputDir(), p.input().valueColumns(), p.window().lookback(), p.window().horizon(),
                 new ModelSpec(c.get(ConfigKeys.MODEL_TYPE), c.get(ConfigKeys.MODEL_LAYERS),
                         c.get(ConfigKeys.MODEL_UNITS), c.get(ConfigKeys.MODEL_DROPOUT),
-                        c.get(ConfigKeys.MODEL_WEIGHT_INIT), c.get(ConfigKeys.MODEL_L2),
-                        c.get(ConfigKeys.MODEL_ATTENTION_HEADS)),
+                        c.get(ConfigKeys.MODEL_WEIGHT_INIT), c.get(ConfigKeys.MODEL_L2)),
                 new OptimSpec(c.get(ConfigKeys.TRAIN_UPDATER), c.get(ConfigKeys.TRAIN_LEARNING_RATE),
                         c.get(ConfigKeys.TRAIN_LR_SCHEDULE), c.get(ConfigKeys.TRAIN_LR_DECAY),
                         c.get(ConfigKeys.TRAIN_LR_STEP_EPOCHS), c.get(ConfigKeys.TRAIN_GRADIENT_CLIP),
@@ -68,7 +64,8 @@ public record TrainConfig(String preparedDir, List<String> features, int lookbac
                         c.get(ConfigKeys.TRAIN_REPARTITION), c.get(ConfigKeys.TRAIN_REPARTITION_STRATEGY),
                         c.get(ConfigKeys.TRAIN_STORAGE_LEVEL)),
                 c.get(ConfigKeys.TRAIN_EPOCHS), c.get(ConfigKeys.TRAIN_PATIENCE), c.get(ConfigKeys.TRAIN_SEED),
-                registry, name, checkpoints, c.get(ConfigKeys.TRAIN_EVAL_TRAIN_LOSS));
+                registry, name, checkpoints, c.get(ConfigKeys.TRAIN_EVAL_TRAIN_LOSS),
+                c.get(ConfigKeys.TRAIN_GRADIENT_PROBE));
     }
 
     public int featureCount() {

@@ -88,6 +88,8 @@ public final class CompareJob {
             r.put("secondsPerEpoch", seconds / Math.max(1, epochs.size()));
             r.put("bestEpoch", b.metrics().path("bestEpoch").asInt());
             r.put("bestValidationLoss", b.metrics().path("bestValidationLoss").asDouble());
+            gradients(r, epochs, config.isSet(ConfigKeys.COMPARE_GRADIENT_STEPS_BACK)
+                    ? config.get(ConfigKeys.COMPARE_GRADIENT_STEPS_BACK) : cfg.lookback() - 1);
             r.put("testMse", t.mse());
             r.put("testMae", t.mae());
             r.put("naiveTestMse", t.naiveMse());
@@ -112,6 +114,26 @@ public final class CompareJob {
         return dir;
     }
 
+    /**
+     * From the gradient probe of the first and last epochs: the raw gradient norms, and the input gradient
+     * {@code stepsBack} steps before the newest input relative to the newest (how far back the loss still reacts).
+     */
+    static void gradients(ObjectNode r, JsonNode epochs, int stepsBack) {
+        if (epochs.size() == 0 || !epochs.get(0).has("gradientNorm")) {
+            return;
+        }
+        JsonNode last = epochs.get(epochs.size() - 1);
+        r.put("gradientNormFirstEpoch", epochs.get(0).path("gradientNorm").asDouble());
+        r.put("gradientNormLastEpoch", last.path("gradientNorm").asDouble());
+        JsonNode byStep = last.path("inputGradientByStep");
+        int i = byStep.size() - 1 - stepsBack;
+        double newest = byStep.get(byStep.size() - 1).asDouble();
+        if (i >= 0 && newest > 0) {
+            r.put("inputGradientStepsBack", stepsBack);
+            r.put("inputGradientRatio", byStep.get(i).asDouble() / newest);
+        }
+    }
+
     static String table(ArrayNode rows, PrepareConfig prepare, Config config) {
         StringBuilder sb = new StringBuilder();
         sb.append(String.format(Locale.ROOT, "Data %s, lookback %d, horizon %d, %s epochs at most (patience %s), "
@@ -120,14 +142,22 @@ public final class CompareJob {
                 config.get(ConfigKeys.TRAIN_EPOCHS), config.get(ConfigKeys.TRAIN_PATIENCE),
                 config.get(ConfigKeys.MODEL_UNITS), config.get(ConfigKeys.TRAIN_SEED)));
         sb.append("| model | gradient clip | parameters | s/epoch | epochs (best) | best val loss | test MSE | "
-                + "test MAE | repeat-last MSE / MAE |\n|---|---|---|---|---|---|---|---|---|\n");
+                + "test MAE | repeat-last MSE / MAE | gradient norm, epoch 1 -> last | input gradient k back / "
+                + "newest (k) |\n|---|---|---|---|---|---|---|---|---|---|---|\n");
         for (JsonNode r : rows) {
-            sb.append(String.format(Locale.ROOT, "| %s | %s | %,d | %.1f | %d (%d) | %.4f | %.4f | %.4f | %.4f / %.4f |%n",
+            sb.append(String.format(Locale.ROOT, "| %s | %s | %,d | %.1f | %d (%d) | %.4f | %.4f | %.4f | %.4f / %.4f "
+                            + "| %s | %s |%n",
                     r.path("model").asText(), r.path("gradientClip").asText(), r.path("parameters").asLong(),
                     r.path("secondsPerEpoch").asDouble(), r.path("epochs").asInt(), r.path("bestEpoch").asInt(),
                     r.path("bestValidationLoss").asDouble(), r.path("testMse").asDouble(),
                     r.path("testMae").asDouble(), r.path("naiveTestMse").asDouble(),
-                    r.path("naiveTestMae").asDouble()));
+                    r.path("naiveTestMae").asDouble(),
+                    r.has("gradientNormFirstEpoch") ? String.format(Locale.ROOT, "%.3g -> %.3g",
+                            r.path("gradientNormFirstEpoch").asDouble(), r.path("gradientNormLastEpoch").asDouble())
+                            : "-",
+                    r.has("inputGradientRatio") ? String.format(Locale.ROOT, "%.2g (%d)",
+                            r.path("inputGradientRatio").asDouble(), r.path("inputGradientStepsBack").asInt())
+                            : "-"));
         }
         return sb.toString();
     }

@@ -9,6 +9,7 @@ import io.tsforge.config.TrainConfig;
 import io.tsforge.core.ResidualCalibration;
 import io.tsforge.core.StatsAccumulator;
 import io.tsforge.io.Storage;
+import io.tsforge.model.GradientProbe;
 import io.tsforge.model.ModelBundle;
 import io.tsforge.model.NetworkFactory;
 import io.tsforge.spark.PreparedLayout;
@@ -35,6 +36,8 @@ import org.nd4j.linalg.dataset.DataSet;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
@@ -108,6 +111,8 @@ public final class TrainJob {
         report.log(String.format(Locale.ROOT, "%,d training and %,d validation windows, %d workers, minibatch %d",
                 trainWindows, valWindows, workers, batch));
 
+        DataSet probe = cfg.gradientProbe() > 0 ? probe(trainBatches, cfg.gradientProbe(), batch) : null;
+
         report.stage("train");
         Checkpoints ckpt = new Checkpoints(storage, cfg.checkpointDir());
         MultiLayerNetwork net;
@@ -157,14 +162,25 @@ public final class TrainJob {
             h.put("seconds", seconds);
             h.put("samplesPerSecond", trainWindows / trainSeconds);
             h.put("learningRate", lr == null ? Double.NaN : lr);
+            String gradients = "";
+            if (probe != null) {
+                GradientProbe.Result g = GradientProbe.measure(net, probe);
+                h.put("gradientNorm", g.gradientNorm());
+                ArrayNode a = h.putArray("inputGradientByStep");
+                for (double v : g.inputGradientByStep()) {
+                    a.add(v);
+                }
+                gradients = String.format(Locale.ROOT, "  |grad| %.3g, input grad oldest/newest %.2g",
+                        g.gradientNorm(), g.reach());
+            }
             state.nextEpoch = epoch + 1;
             ckpt.save(net, "last.zip");
             storage.writeJson(ckpt.path("state.json"), state.toJson());
             double perEpoch = (System.nanoTime() - trainStart) / 1e9 / epochsRun;
             report.log(String.format(Locale.ROOT, "epoch %d/%d  train %.5f  validation %.5f%s  %.1f s "
-                            + "(%,.0f windows/s)  ETA %.0f s", epoch + 1, cfg.epochs(), trainLoss, valLoss,
+                            + "(%,.0f windows/s)  ETA %.0f s%s", epoch + 1, cfg.epochs(), trainLoss, valLoss,
                     better ? " (best)" : "", seconds, trainWindows / trainSeconds,
-                    perEpoch * (cfg.epochs() - epoch - 1)));
+                    perEpoch * (cfg.epochs() - epoch - 1), gradients));
             if (cfg.patience() > 0 && epoch - state.bestEpoch >= cfg.patience()) {
                 report.log(String.format(Locale.ROOT, "early stop: no better validation loss for %d epochs (best "
                         + "%.5f at epoch %d)", cfg.patience(), state.bestValLoss, state.bestEpoch + 1));
@@ -210,6 +226,21 @@ public final class TrainJob {
         trainSegs.unpersist(false);
         valSegs.unpersist(false);
         return dir;
+    }
+
+    /** The first training minibatches, up to {@code windows} windows, merged: the gradient probe's fixed input. */
+    static DataSet probe(JavaRDD<DataSet> batches, int windows, int batch) {
+        List<DataSet> parts = new ArrayList<>();
+        int n = 0;
+        for (DataSet d : batches.take((windows + batch - 1) / batch + 1)) {
+            if (n >= windows) {
+                break;
+            }
+            parts.add(d);
+            n += d.numExamples();
+        }
+        DataSet merged = DataSet.merge(parts);
+        return n > windows ? (DataSet) merged.getRange(0, windows) : merged;
     }
 
     public static ParameterAveragingTrainingMaster trainingMaster(TrainConfig cfg, int workers, int epoch) {

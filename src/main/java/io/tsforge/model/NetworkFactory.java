@@ -12,9 +12,6 @@ import org.deeplearning4j.nn.conf.layers.LSTM;
 import org.deeplearning4j.nn.conf.layers.Layer;
 import org.deeplearning4j.nn.conf.layers.OutputLayer;
 import org.deeplearning4j.nn.conf.layers.RnnOutputLayer;
-import org.deeplearning4j.nn.conf.layers.GlobalPoolingLayer;
-import org.deeplearning4j.nn.conf.layers.PoolingType;
-import org.deeplearning4j.nn.conf.layers.SelfAttentionLayer;
 import org.deeplearning4j.nn.conf.layers.recurrent.LastTimeStep;
 import org.deeplearning4j.nn.conf.layers.recurrent.SimpleRnn;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
@@ -87,11 +84,9 @@ public final class NetworkFactory {
             list.layer(last && !perStep && !attention ? new LastTimeStep(layer) : layer);
         }
         if (attention) {
-            // LSTMa: attention over all of the LSTM's time steps (masked steps excluded), then pooled; LastTimeStep
-            // cannot wrap attention layers in DL4J M2
-            list.layer(new SelfAttentionLayer.Builder().nIn(m.units()).nOut(m.units()).nHeads(m.attentionHeads())
-                    .headSize(m.units() / m.attentionHeads()).projectInput(true).build());
-            list.layer(new GlobalPoolingLayer.Builder(PoolingType.MAX).build());
+            // LSTMa: attention over all of the LSTM's time steps (masked steps excluded), queried by the last state;
+            // the head sees [context | last state]. Not DL4J's SelfAttentionLayer: its gradients are wrong in M2.
+            list.layer(new AttentionLayer(m.units()));
         }
         if (perStep) {
             list.layer(new RnnOutputLayer.Builder(LossFunctions.LossFunction.MSE).nOut(cfg.horizon())

@@ -48,6 +48,21 @@ public final class ForecastEvaluation implements Serializable {
     }
 
     private final LinkedHashMap<String, Breakdown> forecasters = new LinkedHashMap<>();
+    private final TreeMap<String, long[]> coverage = new TreeMap<>();
+
+    /** Counts whether an actual fell inside the model's central interval named {@code interval} (e.g. "80"). */
+    public void addCoverage(String interval, boolean inside) {
+        long[] c = coverage.computeIfAbsent(interval, k -> new long[2]);
+        c[0] += inside ? 1 : 0;
+        c[1]++;
+    }
+
+    /** Per interval: the share of actuals inside it (NaN with no rows). */
+    public Map<String, Double> coverage() {
+        Map<String, Double> m = new TreeMap<>();
+        coverage.forEach((k, v) -> m.put(k, v[1] == 0 ? Double.NaN : (double) v[0] / v[1]));
+        return m;
+    }
 
     /** Adds one forecast of {@code forecaster} for {@code series} at horizon {@code step} (1-based). */
     public void add(String forecaster, String series, int step, double actual, double forecast, double actualNorm,
@@ -65,6 +80,11 @@ public final class ForecastEvaluation implements Serializable {
 
     public ForecastEvaluation merge(ForecastEvaluation o) {
         o.forecasters.forEach((k, v) -> forecasters.computeIfAbsent(k, x -> new Breakdown()).merge(v));
+        o.coverage.forEach((k, v) -> {
+            long[] c = coverage.computeIfAbsent(k, x -> new long[2]);
+            c[0] += v[0];
+            c[1] += v[1];
+        });
         return this;
     }
 

@@ -86,12 +86,13 @@ public final class Main {
             return new Runner(c.get(ConfigKeys.OUTPUT_DIR) + "/compare", zone(c),
                     (spark, report) -> CompareJob.run(spark, c, report));
         });
-        register("pipeline", "prepare -> train -> forecast -> detect in one session on one config", c -> {
+        register("pipeline", "prepare -> train -> forecast -> detect -> evaluate in one session on one config", c -> {
             PrepareConfig prepare = PrepareConfig.from(c);
             TrainConfig train = TrainConfig.from(c);
             ScoringConfig scoring = ScoringConfig.from(c);
+            EvaluateConfig evaluate = EvaluateConfig.from(c);
             return new Runner(c.get(ConfigKeys.OUTPUT_DIR), zone(c),
-                    (spark, report) -> PipelineJob.run(spark, c, prepare, train, scoring, report));
+                    (spark, report) -> PipelineJob.run(spark, c, prepare, train, scoring, evaluate, report));
         });
     }
 

@@ -216,8 +216,15 @@ public final class EvaluationReport {
         for (int x : l.epochs()) {
             e.add(x);
         }
-        c.addSeries("training", e, values(l.train())).setLineColor(new Color(255, 127, 14));
-        c.addSeries("validation", e, values(l.validation())).setLineColor(MODEL);
+        Color orange = new Color(255, 127, 14);
+        XYSeries t = c.addSeries("training", e, values(l.train()));
+        t.setLineColor(orange);
+        t.setMarkerColor(orange);
+        t.setMarker(SeriesMarkers.CIRCLE);
+        XYSeries v = c.addSeries("validation", e, values(l.validation()));
+        v.setLineColor(MODEL);
+        v.setMarkerColor(MODEL);
+        v.setMarker(SeriesMarkers.CIRCLE);
         return c;
     }
 

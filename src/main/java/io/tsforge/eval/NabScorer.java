@@ -27,7 +27,10 @@ import java.util.Map;
  *   <li>normalised score = {@code 100 (raw - null) / (perfect - null)} with {@code null = -A_FN W} and
  *   {@code perfect = A_TP W}, {@code W} the windows holding at least one scored row.</li>
  * </ul>
- * Rows without a score (NaN) count as score 0.
+ * Rows without a score (NaN) count as score 0. Like NAB, rows are taken in file order: a window starts at the first
+ * row at or after its start and ends before the first row past its end, so NAB's own files, whose clocks repeat or step
+ * back an hour ({@code ec2_request_latency_system_failure.csv}, {@code machine_temperature_system_failure.csv}), score
+ * as NAB scores them.
  */
 public final class NabScorer implements Serializable {
 
@@ -54,12 +57,6 @@ public final class NabScorer implements Serializable {
             if (timestamps.length != scores.length) {
                 throw new IllegalArgumentException(name + ": " + timestamps.length + " timestamps but "
                         + scores.length + " scores");
-            }
-            for (int i = 1; i < timestamps.length; i++) {
-                if (timestamps[i] <= timestamps[i - 1]) {
-                    throw new IllegalArgumentException(name + ": timestamps must increase, found " + timestamps[i - 1]
-                            + " then " + timestamps[i] + " at row " + i);
-                }
             }
             windows = List.copyOf(windows);
         }
@@ -131,14 +128,20 @@ public final class NabScorer implements Serializable {
             }
         }
         int w = 0;
+        boolean inside = false;
         for (int i = 0; i < of.length; i++) {
             long t = f.timestamps()[i];
-            while (w < ws.size() && ws.get(w).end() < t) {
+            if (inside && t > ws.get(w).end()) {
+                inside = false;
                 w++;
             }
-            if (w < ws.size() && ws.get(w).contains(t)) {
-                of[i] = w;
+            while (!inside && w < ws.size() && t > ws.get(w).end()) {
+                w++;
             }
+            if (!inside && w < ws.size() && t >= ws.get(w).start()) {
+                inside = true;
+            }
+            of[i] = inside ? w : -1;
         }
         return of;
     }

@@ -273,6 +273,20 @@ class AnomalyMetricsTest {
     }
 
     @Test
+    void rowsAreTakenInFileOrderLikeNab() {
+        // the clock steps back by 3 s after row 5 (as in NAB's machine_temperature file): rows 6..8 repeat the times
+        // of rows 3..5, which hold the window; NAB leaves the window at row 6 and so must we
+        long[] ts = {0, 1000, 2000, 3000, 4000, 5000, 3000, 4000, 5000, 6000};
+        double[] s = new double[10];
+        s[6] = 1.0; // at 3 s, inside the window's time range, but after the window in file order
+        NabScorer.File f = new NabScorer.File("f", ts, s, List.of(rows(3, 4)));
+        NabScorer.Result r = NO_PROBATION.scoreAt(List.of(f), STANDARD, 0.5);
+        assertEquals(1, r.fp());
+        assertEquals(-1 + 0.11 * sigma(2), r.raw(), EPS); // missed window, FP 2 window-widths - 1 past its end
+        assertEquals(0, r.tp());
+    }
+
+    @Test
     void profilesFromNabsFile() {
         String json = "{\"standard\": {\"CostMatrix\": {\"tpWeight\": 1.0, \"fnWeight\": 1.0, \"fpWeight\": 0.11, "
                 + "\"tnWeight\": 1.0}}, \"reward_low_FN_rate\": {\"CostMatrix\": {\"tpWeight\": 1.0, "

@@ -243,6 +243,24 @@ public final class ConfigKeys {
             "compare.gradientStepsBack", 0, "compare: the table's input-gradient column reads this many steps before "
                     + "the newest input step (default: the oldest step of the lookback)"));
 
+    // evaluate.*
+    public static final ConfigKey<String> EVALUATE_FORECASTS = add(ConfigKey.string("evaluate.forecasts", null, false,
+            "evaluate: forecast output to score, e.g. a backtest (default <output.dir>/forecasts/run_date=<run.date>)"));
+    public static final ConfigKey<String> EVALUATE_ANOMALIES = add(ConfigKey.string("evaluate.anomalies", null, false,
+            "evaluate: detect output to score (default <output.dir>/anomalies/run_date=<run.date>)"));
+    public static final ConfigKey<String> EVALUATE_LABELS = add(ConfigKey.string("evaluate.labels", null, false,
+            "evaluate: anomaly labels, a CSV (series_id,start,end or series_id,timestamp) or NAB's "
+                    + "combined_windows.json (.json; series id = file name without .csv)"));
+    public static final ConfigKey<Integer> EVALUATE_SEASON = add(ConfigKey.integer("evaluate.season", 24, 1,
+            "evaluate: season in steps of the seasonal-naive baseline and of MASE's in-sample scale (1 = naive)"));
+    public static final ConfigKey<Integer> EVALUATE_LAGS = add(ConfigKey.integer("evaluate.lags", 24, 1,
+            "evaluate: lags of the MLlib linear autoregression baseline (fitted on the training range)"));
+    public static final ConfigKey<Integer> EVALUATE_REPORT_SERIES = add(ConfigKey.integer("evaluate.reportSeries", 3,
+            1, "evaluate: series charted in the HTML report"));
+    public static final ConfigKey<String> EVALUATE_OUTPUT = add(ConfigKey.string("evaluate.output", null, false,
+            "evaluate: folder of metrics.json, metrics.md and report.html (default "
+                    + "<output.dir>/evaluation/run_date=<run.date>)"));
+
     private ConfigKeys() {
     }
 

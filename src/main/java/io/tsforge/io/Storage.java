@@ -61,6 +61,35 @@ public final class Storage {
         }
     }
 
+    /** Writes bytes through a temporary file renamed into place. */
+    public void writeBytes(String path, byte[] bytes) {
+        Path target = new Path(path);
+        Path tmp = new Path(target.getParent(), "." + target.getName() + ".tmp");
+        FileSystem fs = fs(path);
+        try {
+            fs.mkdirs(target.getParent());
+            try (FSDataOutputStream out = fs.create(tmp, true)) {
+                out.write(bytes);
+            }
+            if (fs.exists(target)) {
+                fs.delete(target, false);
+            }
+            if (!fs.rename(tmp, target)) {
+                throw new IOException("rename " + tmp + " -> " + target + " failed");
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write " + path + ": " + e.getMessage(), e);
+        }
+    }
+
+    public String readText(String path) {
+        try (InputStream in = fs(path).open(new Path(path))) {
+            return new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + path + ": " + e.getMessage(), e);
+        }
+    }
+
     public JsonNode readJson(String path) {
         try (InputStream in = fs(path).open(new Path(path))) {
             return JSON.readTree(in);

@@ -3,6 +3,7 @@ package io.tsforge.jobs;
 import io.tsforge.config.Config;
 import io.tsforge.config.ConfigException;
 import io.tsforge.config.ConfigKeys;
+import io.tsforge.config.EvaluateConfig;
 import io.tsforge.config.PrepareConfig;
 import io.tsforge.config.ScoringConfig;
 import io.tsforge.config.TrainConfig;
@@ -73,6 +74,11 @@ public final class Main {
                     return new Runner(cfg.outputDir() + "/anomalies/run_date=" + cfg.runDate(), zone(c),
                             (spark, report) -> ScoringJobs.detect(spark, cfg, report));
                 });
+        register("evaluate", "backtest and anomaly metrics next to baselines, NAB scores, metrics.json/.md and an "
+                + "HTML report", c -> {
+            EvaluateConfig cfg = EvaluateConfig.from(c);
+            return new Runner(cfg.output(), zone(c), (spark, report) -> EvaluateJob.run(spark, cfg, report));
+        });
         register("compare", "prepare once, train each compare.types x compare.gradientClips, one table of test "
                 + "metrics", c -> {
             PrepareConfig.from(c);
@@ -80,12 +86,13 @@ public final class Main {
             return new Runner(c.get(ConfigKeys.OUTPUT_DIR) + "/compare", zone(c),
                     (spark, report) -> CompareJob.run(spark, c, report));
         });
-        register("pipeline", "prepare -> train -> forecast -> detect in one session on one config", c -> {
+        register("pipeline", "prepare -> train -> forecast -> detect -> evaluate in one session on one config", c -> {
             PrepareConfig prepare = PrepareConfig.from(c);
             TrainConfig train = TrainConfig.from(c);
             ScoringConfig scoring = ScoringConfig.from(c);
+            EvaluateConfig evaluate = EvaluateConfig.from(c);
             return new Runner(c.get(ConfigKeys.OUTPUT_DIR), zone(c),
-                    (spark, report) -> PipelineJob.run(spark, c, prepare, train, scoring, report));
+                    (spark, report) -> PipelineJob.run(spark, c, prepare, train, scoring, evaluate, report));
         });
     }
 

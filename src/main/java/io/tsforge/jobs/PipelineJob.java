@@ -1,6 +1,7 @@
 package io.tsforge.jobs;
 
 import io.tsforge.config.Config;
+import io.tsforge.config.EvaluateConfig;
 import io.tsforge.config.PrepareConfig;
 import io.tsforge.config.ScoringConfig;
 import io.tsforge.config.TrainConfig;
@@ -13,7 +14,7 @@ import java.util.Map;
 
 /**
  * Runs the stages in one Spark session, each writing its own outputs and {@code _summary.json}, and ends with a short
- * account of where everything is. Later stages (train, forecast, detect) join here as they are built.
+ * account of where everything is. The stages are prepare, train, forecast, detect and evaluate.
  */
 public final class PipelineJob {
 
@@ -33,7 +34,7 @@ public final class PipelineJob {
     }
 
     public static void run(SparkSession spark, Config config, PrepareConfig prepare, TrainConfig trainConfig,
-                           ScoringConfig scoring, RunReport report) {
+                           ScoringConfig scoring, EvaluateConfig evaluate, RunReport report) {
         Storage storage = new Storage(spark.sparkContext().hadoopConfiguration());
         Map<String, String> effective = config.effective();
         RunReport prep = stage(report, storage, effective, "prepare", r -> {
@@ -50,6 +51,10 @@ public final class PipelineJob {
         String forecasts = (String) forecast.count("output");
         RunReport detect = stage(report, storage, effective, "detect", r -> ScoringJobs.detect(spark, scoring, r));
         String anomalies = (String) detect.count("output");
+        RunReport evaluation = stage(report, storage, effective, "evaluate", r -> {
+            EvaluateJob.run(spark, evaluate, r);
+            return evaluate.output();
+        });
         report.endStage();
 
         System.out.println();
@@ -68,6 +73,11 @@ public final class PipelineJob {
         System.out.printf(Locale.ROOT, "  detect    %s  %,d rows scored, %,d flagged in %s events (threshold %s)%n",
                 anomalies, detect.count("rows_scored"), detect.count("rows_flagged"), detect.count("events"),
                 detect.count("threshold"));
+        System.out.printf(Locale.ROOT, "  evaluate  %s%s%n", evaluation.count("report_html"),
+                evaluation.count("nab_standard") == null ? "  (no evaluate.labels: anomaly rows not scored)"
+                        : String.format(Locale.ROOT, "  anomaly F1 %.3f (point-adjusted %.3f), NAB standard %.1f",
+                        (Double) evaluation.count("anomaly_f1"), (Double) evaluation.count("anomaly_pa_f1"),
+                        (Double) evaluation.count("nab_standard")));
         @SuppressWarnings("unchecked")
         java.util.List<String> top = (java.util.List<String>) detect.count("top_events");
         System.out.println("  top events:");

@@ -5,6 +5,7 @@ import io.tsforge.config.ConfigException;
 import io.tsforge.config.PrepareConfig;
 import io.tsforge.config.TrainConfig;
 import io.tsforge.io.Storage;
+import io.tsforge.jobs.CompareJob;
 import io.tsforge.jobs.PrepareJob;
 import io.tsforge.jobs.RunReport;
 import io.tsforge.jobs.TrainJob;
@@ -185,6 +186,30 @@ class TrainSparkTest {
         assertTrue(b.provenance().path("versions").has("gitCommit"));
         assertEquals("16", b.config().path("model.units").asText());
         assertTrue(b.normalizer().hasOwnScale("sensor-03"));
+    }
+
+    /** compare on the samples: one row per type, test errors, and the gradient probe's columns from each bundle. */
+    @Test
+    void compareTrainsEachTypeOnTheSameSplitAndTabulates() throws IOException {
+        Config c = config("output.dir=" + tmp.resolve("compare"), "model.name=cmp", "train.epochs=2",
+                "window.stride=8", "compare.types=rnn,lstm_attention", "compare.gradientClips=l2",
+                "compare.gradientStepsBack=10");
+        String dir = CompareJob.run(spark, c, new RunReport("compare"));
+        com.fasterxml.jackson.databind.JsonNode rows = Storage.local().readJson(dir + "/results.json");
+        assertEquals(2, rows.size());
+        for (com.fasterxml.jackson.databind.JsonNode r : rows) {
+            String label = r.path("model").asText();
+            assertTrue(r.path("testMse").asDouble() > 0 && r.path("testMse").asDouble() < r.path("naiveTestMse")
+                    .asDouble(), label + ": test MSE " + r.path("testMse") + " vs naive " + r.path("naiveTestMse"));
+            assertTrue(r.path("gradientNormFirstEpoch").asDouble() > 0, label);
+            double ratio = r.path("inputGradientRatio").asDouble();
+            assertTrue(ratio > 0 && Double.isFinite(ratio), label + ": " + ratio);
+            assertEquals(10, r.path("inputGradientStepsBack").asInt());
+            ModelBundle b = ModelBundle.load(Storage.local(), r.path("bundle").asText());
+            assertEquals(48, b.metrics().path("epochs").get(1).path("inputGradientByStep").size(), label);
+        }
+        String table = java.nio.file.Files.readString(Path.of(dir, "results.md"));
+        assertTrue(table.contains("| rnn | l2 |") && table.contains("| lstm_attention | l2 |"), table);
     }
 
     @Test

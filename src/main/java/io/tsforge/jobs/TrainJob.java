@@ -17,6 +17,7 @@ import io.tsforge.spark.TrainingData;
 import io.tsforge.spark.ValidationScorer;
 import org.apache.hadoop.fs.FSDataInputStream;
 import org.apache.hadoop.fs.FSDataOutputStream;
+import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.api.java.JavaRDD;
@@ -117,14 +118,16 @@ public final class TrainJob {
         Checkpoints ckpt = new Checkpoints(storage, cfg.checkpointDir());
         MultiLayerNetwork net;
         State state;
-        if (resume && ckpt.exists()) {
-            net = ckpt.restore("last.zip");
-            state = State.fromJson(storage.readJson(ckpt.path("state.json")));
+        JsonNode saved = resume ? ckpt.latestState() : null;
+        if (saved != null) {
+            state = State.fromJson(saved);
+            net = ckpt.restore(Checkpoints.last(saved));
             report.log("resuming after epoch " + state.nextEpoch + " from " + cfg.checkpointDir());
         } else {
             if (resume) {
                 report.log("--resume: no checkpoint in " + cfg.checkpointDir() + ", starting afresh");
             }
+            ckpt.clear();
             net = NetworkFactory.network(cfg);
             state = new State();
         }
@@ -152,7 +155,6 @@ public final class TrainJob {
             if (better) {
                 state.bestValLoss = valLoss;
                 state.bestEpoch = epoch;
-                ckpt.save(net, "best.zip");
             }
             ObjectNode h = state.history.addObject();
             h.put("epoch", epoch + 1);
@@ -174,8 +176,7 @@ public final class TrainJob {
                         g.gradientNorm(), g.reach());
             }
             state.nextEpoch = epoch + 1;
-            ckpt.save(net, "last.zip");
-            storage.writeJson(ckpt.path("state.json"), state.toJson());
+            ckpt.commit(net, better, state);
             double perEpoch = (System.nanoTime() - trainStart) / 1e9 / epochsRun;
             report.log(String.format(Locale.ROOT, "epoch %d/%d  train %.5f  validation %.5f%s  %.1f s "
                             + "(%,.0f windows/s)  ETA %.0f s%s", epoch + 1, cfg.epochs(), trainLoss, valLoss,
@@ -187,7 +188,7 @@ public final class TrainJob {
                 break;
             }
         }
-        MultiLayerNetwork best = ckpt.restore("best.zip");
+        MultiLayerNetwork best = ckpt.restore(Checkpoints.best(ckpt.latestState()));
 
         report.stage("calibrate");
         Broadcast<byte[]> bytes = jsc.broadcast(ModelBundle.networkBytes(best, false));
@@ -332,8 +333,19 @@ public final class TrainJob {
         return p;
     }
 
-    /** Checkpoints on any Hadoop file system: network zips written whole under a temporary name, then renamed. */
+    /**
+     * Checkpoints on any Hadoop file system. Epoch N (counted from 1) saves {@code last-N.zip}, {@code best-N.zip} when
+     * it is the best so far, then commits by creating {@code state-N.json} (progress, history, and the names of the
+     * last and best networks), each file written whole under a temporary name and renamed to a name that did not
+     * exist. The newest state file is the checkpoint: a crash at any point leaves the previous epoch's state naming
+     * files that are all complete (the files of older epochs are deleted only after the commit). Checkpoints of
+     * earlier builds ({@code state.json}, {@code last.zip}, {@code best.zip}) are still read.
+     */
     static final class Checkpoints {
+        private static final java.util.regex.Pattern STATE = java.util.regex.Pattern.compile("state-(\\d+)\\.json");
+        /** The files checkpoints consist of (only these are ever deleted: the folder may be shared). */
+        private static final java.util.regex.Pattern OURS = java.util.regex.Pattern.compile(
+                "\\.?(state(-\\d+)?\\.json|(last|best)(-\\d+)?\\.zip)(\\.tmp)?");
         private final Storage storage;
         private final String dir;
 
@@ -346,8 +358,88 @@ public final class TrainJob {
             return dir + "/" + name;
         }
 
-        boolean exists() {
-            return storage.exists(path("last.zip")) && storage.exists(path("state.json"));
+        static String last(JsonNode state) {
+            return state.path("last").asText("last.zip");
+        }
+
+        static String best(JsonNode state) {
+            return state.path("best").asText("best.zip");
+        }
+
+        /** The newest committed state, or null when there is no checkpoint. */
+        JsonNode latestState() {
+            FileSystem fs = storage.fs(dir);
+            try {
+                int newest = -1;
+                if (fs.exists(new Path(dir))) {
+                    for (FileStatus s : fs.listStatus(new Path(dir))) {
+                        java.util.regex.Matcher m = STATE.matcher(s.getPath().getName());
+                        if (m.matches()) {
+                            newest = Math.max(newest, Integer.parseInt(m.group(1)));
+                        }
+                    }
+                }
+                if (newest >= 0) {
+                    return storage.readJson(path("state-" + newest + ".json"));
+                }
+                boolean legacy = fs.exists(new Path(dir, "state.json")) && fs.exists(new Path(dir, "last.zip"));
+                return legacy ? storage.readJson(path("state.json")) : null;
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot list checkpoints in " + dir + ": " + e.getMessage(), e);
+            }
+        }
+
+        /** Saves epoch {@code state.nextEpoch}'s network (and best network) and commits its state. */
+        void commit(MultiLayerNetwork net, boolean better, State state) {
+            int n = state.nextEpoch;
+            JsonNode previous = latestState();
+            String best = better || previous == null ? "best-" + n + ".zip" : best(previous);
+            save(net, "last-" + n + ".zip");
+            if (better || previous == null) {
+                save(net, best);
+            }
+            ObjectNode json = state.toJson();
+            json.put("last", "last-" + n + ".zip");
+            json.put("best", best);
+            write(json, "state-" + n + ".json");
+            // the commit is done: every other checkpoint file is an older epoch's
+            delete(java.util.Set.of("last-" + n + ".zip", best, "state-" + n + ".json"));
+        }
+
+        /** Deletes every checkpoint file (a run that does not resume starts from nothing). */
+        void clear() {
+            delete(java.util.Set.of());
+        }
+
+        private void delete(java.util.Set<String> keep) {
+            FileSystem fs = storage.fs(dir);
+            try {
+                if (!fs.exists(new Path(dir))) {
+                    return;
+                }
+                for (FileStatus s : fs.listStatus(new Path(dir))) {
+                    String name = s.getPath().getName();
+                    if (s.isFile() && OURS.matcher(name).matches() && !keep.contains(name)) {
+                        fs.delete(s.getPath(), false);
+                    }
+                }
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot delete old checkpoints in " + dir + ": " + e.getMessage(), e);
+            }
+        }
+
+        private void write(JsonNode json, String name) {
+            FileSystem fs = storage.fs(dir);
+            Path tmp = new Path(dir, "." + name + ".tmp");
+            try {
+                fs.mkdirs(new Path(dir));
+                try (FSDataOutputStream out = fs.create(tmp, true)) {
+                    Storage.JSON.writeValue((java.io.OutputStream) out, json);
+                }
+                rename(fs, tmp, new Path(dir, name));
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot write checkpoint " + path(name) + ": " + e.getMessage(), e);
+            }
         }
 
         void save(MultiLayerNetwork net, String name) {
@@ -358,12 +450,16 @@ public final class TrainJob {
                 try (FSDataOutputStream out = fs.create(tmp, true)) {
                     ModelSerializer.writeModel(net, out, true);
                 }
-                fs.delete(new Path(dir, name), false);
-                if (!fs.rename(tmp, new Path(dir, name))) {
-                    throw new IOException("rename failed");
-                }
+                rename(fs, tmp, new Path(dir, name));
             } catch (IOException e) {
                 throw new UncheckedIOException("cannot write checkpoint " + path(name) + ": " + e.getMessage(), e);
+            }
+        }
+
+        private static void rename(FileSystem fs, Path tmp, Path dest) throws IOException {
+            fs.delete(dest, false);
+            if (!fs.rename(tmp, dest)) {
+                throw new IOException("rename " + tmp + " -> " + dest + " failed");
             }
         }
 

@@ -41,22 +41,11 @@ public final class Storage {
         }
     }
 
+    /** Writes JSON through a temporary file renamed into place. */
     public void writeJson(String path, Object value) {
-        Path target = new Path(path);
-        Path tmp = new Path(target.getParent(), "." + target.getName() + ".tmp");
-        FileSystem fs = fs(path);
         try {
-            fs.mkdirs(target.getParent());
-            try (FSDataOutputStream out = fs.create(tmp, true)) {
-                JSON.writeValue((java.io.OutputStream) out, value);
-            }
-            if (fs.exists(target)) {
-                fs.delete(target, false);
-            }
-            if (!fs.rename(tmp, target)) {
-                throw new IOException("rename " + tmp + " -> " + target + " failed");
-            }
-        } catch (IOException e) {
+            writeBytes(path, JSON.writeValueAsBytes(value));
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
             throw new UncheckedIOException("cannot write " + path + ": " + e.getMessage(), e);
         }
     }

@@ -113,6 +113,12 @@ public final class ConfigKeys {
     /** Recurrent architectures. */
     public enum ModelType { RNN, LSTM, GRU, LSTM_ATTENTION }
 
+    /**
+     * How an LSTM layer is computed: DL4J's {@code LSTM} layer (several ND4J operations per time step), or the
+     * project's {@code FusedLstmLayer} (libnd4j's fused lstmLayer / lstmLayer_bp ops, one native call per minibatch).
+     */
+    public enum LstmImplementation { DL4J, FUSED }
+
     /** Weight initialisations offered (DL4J's names). */
     public enum WeightInitChoice { XAVIER, XAVIER_UNIFORM, RELU, RELU_UNIFORM, LECUN_NORMAL }
 
@@ -137,6 +143,10 @@ public final class ConfigKeys {
     // model.*
     public static final ConfigKey<ModelType> MODEL_TYPE = add(ConfigKey.choice("model.type", ModelType.class,
             ModelType.LSTM, "recurrent architecture"));
+    public static final ConfigKey<LstmImplementation> MODEL_LSTM_IMPLEMENTATION = add(ConfigKey.choice(
+            "model.lstmImplementation", LstmImplementation.class, LstmImplementation.DL4J,
+            "lstm and lstm_attention: dl4j = DL4J's LSTM layer, fused = libnd4j's fused LSTM op (faster; right-padded "
+                    + "masks only; no train.tbptt)"));
     public static final ConfigKey<Integer> MODEL_LAYERS = add(ConfigKey.integer("model.layers", 1, 1,
             "stacked recurrent layers"));
     public static final ConfigKey<Integer> MODEL_UNITS = add(ConfigKey.integer("model.units", 64, 1,

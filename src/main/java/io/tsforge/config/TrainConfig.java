@@ -11,7 +11,8 @@ public record TrainConfig(String preparedDir, List<String> features, int lookbac
 
     /** The network's shape. */
     public record ModelSpec(ConfigKeys.ModelType type, int layers, int units, double dropout,
-                            ConfigKeys.WeightInitChoice weightInit, double l2)
+                            ConfigKeys.WeightInitChoice weightInit, double l2,
+                            ConfigKeys.LstmImplementation lstmImplementation)
             implements Serializable {
     }
 
@@ -35,6 +36,11 @@ public record TrainConfig(String preparedDir, List<String> features, int lookbac
             throw new ConfigException("train.tbptt", "truncated BPTT needs a per-step recurrent head: use model.type "
                     + "rnn or lstm, found " + model.type().name().toLowerCase(java.util.Locale.ROOT));
         }
+        if (optim.tbptt() > 0 && model.lstmImplementation() == ConfigKeys.LstmImplementation.FUSED
+                && (model.type() == ConfigKeys.ModelType.LSTM || model.type() == ConfigKeys.ModelType.LSTM_ATTENTION)) {
+            throw new ConfigException("train.tbptt", "truncated BPTT is not supported by model.lstmImplementation="
+                    + "fused: use dl4j or train.tbptt=0, found " + optim.tbptt());
+        }
         if (optim.tbptt() > lookback) {
             throw new ConfigException("train.tbptt", "must not exceed window.lookback=" + lookback + ", found "
                     + optim.tbptt());
@@ -54,7 +60,8 @@ public record TrainConfig(String preparedDir, List<String> features, int lookbac
         return new TrainConfig(p.outputDir(), p.input().valueColumns(), p.window().lookback(), p.window().horizon(),
                 new ModelSpec(c.get(ConfigKeys.MODEL_TYPE), c.get(ConfigKeys.MODEL_LAYERS),
                         c.get(ConfigKeys.MODEL_UNITS), c.get(ConfigKeys.MODEL_DROPOUT),
-                        c.get(ConfigKeys.MODEL_WEIGHT_INIT), c.get(ConfigKeys.MODEL_L2)),
+                        c.get(ConfigKeys.MODEL_WEIGHT_INIT), c.get(ConfigKeys.MODEL_L2),
+                        c.get(ConfigKeys.MODEL_LSTM_IMPLEMENTATION)),
                 new OptimSpec(c.get(ConfigKeys.TRAIN_UPDATER), c.get(ConfigKeys.TRAIN_LEARNING_RATE),
                         c.get(ConfigKeys.TRAIN_LR_SCHEDULE), c.get(ConfigKeys.TRAIN_LR_DECAY),
                         c.get(ConfigKeys.TRAIN_LR_STEP_EPOCHS), c.get(ConfigKeys.TRAIN_GRADIENT_CLIP),

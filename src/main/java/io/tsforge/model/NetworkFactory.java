@@ -32,6 +32,8 @@ import org.nd4j.linalg.schedule.StepSchedule;
  * Builds the forecaster from config: stacked recurrent layers ({@code rnn}: DL4J's SimpleRnn, {@code lstm},
  * {@code gru}: the project's {@link GruLayer}, {@code lstm_attention}: LSTM then self-attention over its steps and max
  * pooling) over a window [features, lookback] and a direct multi-step head giving all {@code horizon} steps at once.
+ * With {@code model.lstmImplementation=fused} the LSTM layers are the project's {@link FusedLstmLayer} (libnd4j's
+ * fused op) instead of DL4J's {@code LSTM}; like the GRU, the last one then reads each window's last real step itself.
  *
  * <p>Two heads: with full BPTT the last recurrent layer is wrapped in {@link LastTimeStep} (which, given a mask,
  * reads each example's last real step) and a dense {@link OutputLayer} maps it to the horizon. DL4J cannot truncate
@@ -78,6 +80,16 @@ public final class NetworkFactory {
                     gru.setIDropout(new org.deeplearning4j.nn.conf.dropout.Dropout(1.0 - m.dropout()));
                 }
                 list.layer(gru);
+                continue;
+            }
+            if (m.lstmImplementation() == ConfigKeys.LstmImplementation.FUSED
+                    && (m.type() == ConfigKeys.ModelType.LSTM || attention)) {
+                // like the GRU, the fused LSTM reads each window's last real step itself; attention needs every step
+                FusedLstmLayer lstm = new FusedLstmLayer(nIn, m.units(), !last || attention);
+                if (m.dropout() > 0) {
+                    lstm.setIDropout(new org.deeplearning4j.nn.conf.dropout.Dropout(1.0 - m.dropout()));
+                }
+                list.layer(lstm);
                 continue;
             }
             Layer layer = recurrentLayer(m, nIn);

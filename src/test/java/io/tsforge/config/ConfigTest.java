@@ -131,6 +131,24 @@ class ConfigTest {
     }
 
     @Test
+    void lstmImplementationDefaultsToDl4jAndFusedExcludesTruncatedBptt() {
+        Map<String, String> m = minimal();
+        assertEquals(ConfigKeys.LstmImplementation.DL4J, TrainConfig.from(Config.of(m)).model().lstmImplementation());
+        m.put("model.lstmImplementation", "fused");
+        assertEquals(ConfigKeys.LstmImplementation.FUSED, TrainConfig.from(Config.of(m)).model().lstmImplementation());
+        m.put("train.tbptt", "8");
+        ConfigException e = assertThrows(ConfigException.class, () -> TrainConfig.from(Config.of(m)));
+        assertEquals("train.tbptt", e.key());
+        assertTrue(e.getMessage().contains("model.lstmImplementation=fused"), e.getMessage());
+        m.put("model.type", "rnn");                      // the key only concerns LSTM layers
+        assertEquals(8, TrainConfig.from(Config.of(m)).optim().tbptt());
+        m.put("model.lstmImplementation", "cudnn");
+        ConfigException bad = assertThrows(ConfigException.class, () -> TrainConfig.from(Config.of(m)));
+        assertEquals("model.lstmImplementation", bad.key());
+        assertTrue(bad.getMessage().contains("cudnn"), bad.getMessage());
+    }
+
+    @Test
     void overridesWinAndSparkKeysPassThrough(@TempDir Path dir) throws IOException {
         Path f = dir.resolve("c.properties");
         StringBuilder sb = new StringBuilder();

@@ -18,7 +18,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Masked padding for short histories: a mask of ones changes nothing for full windows, and a right-padded short
- * window gives what the same steps give unpadded, for every architecture.
+ * window gives what the same steps give unpadded, for every architecture (and both LSTM implementations).
  */
 class MaskingTest {
 
@@ -31,14 +31,18 @@ class MaskingTest {
         m.put("output.dir", "o");
         m.put("window.lookback", "10");
         m.put("window.horizon", "3");
-        m.put("model.type", type);
+        String[] typeAndImpl = type.split(":");          // e.g. "lstm:fused" sets model.lstmImplementation
+        m.put("model.type", typeAndImpl[0]);
+        if (typeAndImpl.length > 1) {
+            m.put("model.lstmImplementation", typeAndImpl[1]);
+        }
         m.put("model.layers", Integer.toString(layers));
         m.put("model.units", "8");
         return NetworkFactory.network(TrainConfig.from(Config.of(m)));
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"rnn", "lstm", "gru", "lstm_attention"})
+    @ValueSource(strings = {"rnn", "lstm", "gru", "lstm_attention", "lstm:fused", "lstm_attention:fused"})
     void maskingIsExactForEveryArchitecture(String type) {
         MultiLayerNetwork net = network(type, 2);
         Nd4j.getRandom().setSeed(3);

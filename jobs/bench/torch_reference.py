@@ -1,0 +1,93 @@
+#!/usr/bin/env python3
+"""PyTorch reference for io.tsforge.bench.LstmBench (shared/BENCHMARKS.md section 3): the same series formula,
+windows, network, minibatch, optimiser and epochs, timed the same way (seconds per epoch after the first).
+
+usage: jobs/bench/torch_reference.py [sine|large] [EPOCHS] [BATCH]   (threads: OMP_NUM_THREADS, default 1)
+
+sine  = 1 LSTM layer of 32 units + dense output, window 24 x 1 feature, horizon 1, Adam 1e-2, 3,975 training windows
+large = 2 x 128 units, lookback 168, otherwise the same.
+The noise term comes from numpy, not java.util.Random, so the series differs from the Java one in its noise only
+(same formula, same noise level). Prints one line per epoch and a RESULT line like LstmBench's.
+"""
+import math
+import os
+import sys
+import time
+
+import numpy as np
+import torch
+from torch import nn
+
+
+def windows(lookback):
+    n = 5000 + (lookback - 24)
+    rng = np.random.default_rng(42)
+    t = np.arange(n)
+    series = (np.sin(2 * math.pi * t / 50.0) + 0.5 * np.sin(2 * math.pi * t / 13.0)
+              + 0.1 * rng.standard_normal(n)).astype(np.float32)
+
+    def make(origins):
+        x = np.stack([series[o - lookback + 1:o + 1] for o in origins])[:, :, None]  # [n, T, 1]
+        y = np.array([[series[o + 1]] for o in origins], dtype=np.float32)
+        return torch.from_numpy(x), torch.from_numpy(y)
+
+    train = make(range(lookback - 1, lookback - 1 + 3975))
+    val = make(range(n - 1000, n - 1))
+    return train, val
+
+
+class Net(nn.Module):
+    def __init__(self, units, layers):
+        super().__init__()
+        self.lstm = nn.LSTM(1, units, num_layers=layers, batch_first=True)
+        self.head = nn.Linear(units, 1)
+
+    def forward(self, x):
+        out, _ = self.lstm(x)
+        return self.head(out[:, -1, :])
+
+
+def main():
+    workload = sys.argv[1] if len(sys.argv) > 1 else "sine"
+    epochs = int(sys.argv[2]) if len(sys.argv) > 2 else 5
+    batch = int(sys.argv[3]) if len(sys.argv) > 3 else 32
+    if workload not in ("sine", "large"):
+        raise SystemExit("workload must be sine or large, found " + workload)
+    if epochs < 2:
+        raise SystemExit("epochs must be >= 2 (the first one is warm-up), found %d" % epochs)
+    lookback, units, layers = (24, 32, 1) if workload == "sine" else (168, 128, 2)
+    threads = int(os.environ.get("OMP_NUM_THREADS", "1"))
+    torch.set_num_threads(threads)
+    torch.manual_seed(1)
+    (xt, yt), (xv, yv) = windows(lookback)
+    net = Net(units, layers)
+    opt = torch.optim.Adam(net.parameters(), lr=1e-2)
+    loss_fn = nn.MSELoss()
+    gen = torch.Generator().manual_seed(1)
+    seconds = []
+    last_loss = float("nan")
+    for e in range(epochs):
+        order = torch.randperm(len(xt), generator=gen)
+        total, count = 0.0, 0
+        t0 = time.perf_counter()
+        for i in range(0, len(xt), batch):
+            idx = order[i:i + batch]
+            opt.zero_grad()
+            loss = loss_fn(net(xt[idx]), yt[idx])
+            loss.backward()
+            opt.step()
+            total += loss.item()
+            count += 1
+        seconds.append(time.perf_counter() - t0)
+        last_loss = total / count
+        with torch.no_grad():
+            val = loss_fn(net(xv), yv).item()
+        print("epoch %d torch %.2f s, mean training loss %.5f, validation MSE %.5f" % (e + 1, seconds[-1], last_loss,
+                                                                                         val))
+    steady = sum(seconds[1:]) / (epochs - 1)
+    print("RESULT workload=%s impl=torch-%s batch=%d seconds_per_epoch=%.2f train_loss=%.5f val_mse=%.6f omp=%d"
+          % (workload, torch.__version__, batch, steady, last_loss, val, threads))
+
+
+if __name__ == "__main__":
+    main()

@@ -6,17 +6,13 @@ import java.util.Map;
 import java.util.Objects;
 import org.deeplearning4j.nn.api.Layer;
 import org.deeplearning4j.nn.api.MaskState;
-import org.deeplearning4j.nn.conf.InputPreProcessor;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
-import org.deeplearning4j.nn.conf.RNNFormat;
 import org.deeplearning4j.nn.conf.inputs.InputType;
-import org.deeplearning4j.nn.conf.layers.InputTypeUtil;
 import org.deeplearning4j.nn.conf.layers.samediff.SDLayerParams;
 import org.deeplearning4j.nn.conf.layers.samediff.SameDiffLayer;
 import org.deeplearning4j.nn.gradient.DefaultGradient;
 import org.deeplearning4j.nn.gradient.Gradient;
 import org.deeplearning4j.nn.weights.IWeightInit;
-import org.deeplearning4j.nn.weights.WeightInitXavier;
 import org.deeplearning4j.nn.workspace.ArrayType;
 import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
 import org.deeplearning4j.optimize.api.TrainingListener;
@@ -51,13 +47,10 @@ import org.nd4j.linalg.ops.transforms.Transforms;
  * parameters and JSON, but {@link Impl} computes the forward and backward passes directly with ND4J;
  * {@code AttentionLayerTest} checks it with {@code GradientCheckUtil} and against a plain-Java forward pass.
  */
-public class AttentionLayer extends SameDiffLayer {
+public class AttentionLayer extends NcwLayer {
 
     public static final String WEIGHT_KEY = "W";
 
-    private long nIn;
-    /** Resolved weight init (the layer's, else the network's global one); null outside a network: XAVIER. */
-    private IWeightInit weightInitFn;
 
     /** For JSON deserialisation. */
     protected AttentionLayer() {
@@ -104,60 +97,14 @@ public class AttentionLayer extends SameDiffLayer {
     @Override
     public void initializeParameters(Map<String, INDArray> params) {
         INDArray w = params.get(WEIGHT_KEY);
-        IWeightInit init = weightInit != null ? weightInit.getWeightInitFunction()
-                : weightInitFn != null ? weightInitFn : new WeightInitXavier();
+        IWeightInit init = weightInitFor(WEIGHT_KEY);
         init.init(nIn, nIn, new long[]{nIn, nIn}, 'c', w);
-    }
-
-    @Override
-    public void applyGlobalConfigToLayer(NeuralNetConfiguration.Builder globalConfig) {
-        if (weightInitFn == null) {
-            weightInitFn = weightInit != null ? weightInit.getWeightInitFunction() : globalConfig.getWeightInitFn();
-        }
     }
 
     @Override
     public InputType getOutputType(int layerIndex, InputType inputType) {
         recurrent(inputType);
         return InputType.feedForward(2 * nIn);
-    }
-
-    @Override
-    public void setNIn(InputType inputType, boolean override) {
-        InputType.InputTypeRecurrent in = recurrent(inputType);
-        if (nIn <= 0 || override) {
-            nIn = in.getSize();
-        }
-    }
-
-    @Override
-    public InputPreProcessor getPreProcessorForInputType(InputType inputType) {
-        return InputTypeUtil.getPreprocessorForInputTypeRnnLayers(inputType, RNNFormat.NCW, getLayerName());
-    }
-
-    private InputType.InputTypeRecurrent recurrent(InputType inputType) {
-        if (!(inputType instanceof InputType.InputTypeRecurrent r)
-                || (r.getFormat() != null && r.getFormat() != RNNFormat.NCW)) {
-            throw new IllegalStateException("AttentionLayer (" + getLayerName() + ") needs NCW recurrent input, got "
-                    + inputType);
-        }
-        return r;
-    }
-
-    public long getNIn() {
-        return nIn;
-    }
-
-    public void setNIn(long nIn) {
-        this.nIn = nIn;
-    }
-
-    public IWeightInit getWeightInitFn() {
-        return weightInitFn;
-    }
-
-    public void setWeightInitFn(IWeightInit weightInitFn) {
-        this.weightInitFn = weightInitFn;
     }
 
     @Override

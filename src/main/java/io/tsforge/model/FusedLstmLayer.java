@@ -6,17 +6,14 @@ import java.util.Map;
 import java.util.Objects;
 import org.deeplearning4j.nn.api.Layer;
 import org.deeplearning4j.nn.api.MaskState;
-import org.deeplearning4j.nn.conf.InputPreProcessor;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.RNNFormat;
 import org.deeplearning4j.nn.conf.inputs.InputType;
-import org.deeplearning4j.nn.conf.layers.InputTypeUtil;
 import org.deeplearning4j.nn.conf.layers.samediff.SDLayerParams;
 import org.deeplearning4j.nn.conf.layers.samediff.SameDiffLayer;
 import org.deeplearning4j.nn.gradient.DefaultGradient;
 import org.deeplearning4j.nn.gradient.Gradient;
 import org.deeplearning4j.nn.weights.IWeightInit;
-import org.deeplearning4j.nn.weights.WeightInitXavier;
 import org.deeplearning4j.nn.workspace.ArrayType;
 import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
 import org.deeplearning4j.optimize.api.TrainingListener;
@@ -87,7 +84,7 @@ import org.nd4j.linalg.factory.Nd4j;
  * Not supported: {@code rnnTimeStep} state carry-over, truncated BPTT, NWC input, masks with holes, recurrent dropout.
  * Input dropout ({@code dropOut(p)}, p = keep probability) applies to the layer input, as for DL4J's LSTM.
  */
-public class FusedLstmLayer extends SameDiffLayer {
+public class FusedLstmLayer extends NcwLayer {
 
     /** Parameter keys (layouts in the class javadoc). */
     public static final String WEIGHT_KEY = "W";
@@ -101,12 +98,9 @@ public class FusedLstmLayer extends SameDiffLayer {
     private static final int FORMAT_TNS = 0;
     private static final int DIRECTION_FWD = 0;
 
-    private long nIn;
     private long nOut;
     private boolean returnSequence;
     private double forgetGateBiasInit = 1.0;
-    /** Resolved weight init (the layer's, else the network's global one); null outside a network: XAVIER. */
-    private IWeightInit weightInitFn;
 
     /** For JSON deserialisation. */
     protected FusedLstmLayer() {
@@ -306,20 +300,11 @@ public class FusedLstmLayer extends SameDiffLayer {
                         .assign(forgetGateBiasInit);
                 continue;
             }
-            IWeightInit init = paramWeightInit != null && paramWeightInit.containsKey(key) ? paramWeightInit.get(key)
-                    : weightInit != null ? weightInit.getWeightInitFunction()
-                    : weightInitFn != null ? weightInitFn : new WeightInitXavier();
+            IWeightInit init = weightInitFor(key);
             // DL4J's LSTMParamInitializer: fanIn = nOut, fanOut = nIn + nOut, for both W and RW
             INDArray values = Nd4j.createUninitialized(arr.dataType(), arr.shape());
             init.init(nOut, nIn + nOut, arr.shape(), 'c', values);
             arr.assign(values);
-        }
-    }
-
-    @Override
-    public void applyGlobalConfigToLayer(NeuralNetConfiguration.Builder globalConfig) {
-        if (weightInitFn == null) {
-            weightInitFn = weightInit != null ? weightInit.getWeightInitFunction() : globalConfig.getWeightInitFn();
         }
     }
 
@@ -332,40 +317,7 @@ public class FusedLstmLayer extends SameDiffLayer {
                 : InputType.feedForward(nOut);
     }
 
-    @Override
-    public void setNIn(InputType inputType, boolean override) {
-        InputType.InputTypeRecurrent in = recurrent(inputType);
-        if (nIn <= 0 || override) {
-            nIn = in.getSize();
-        }
-    }
-
-    @Override
-    public InputPreProcessor getPreProcessorForInputType(InputType inputType) {
-        return InputTypeUtil.getPreprocessorForInputTypeRnnLayers(inputType, RNNFormat.NCW, getLayerName());
-    }
-
-    private InputType.InputTypeRecurrent recurrent(InputType inputType) {
-        if (!(inputType instanceof InputType.InputTypeRecurrent r)) {
-            throw new IllegalStateException("FusedLstmLayer (" + getLayerName() + ") needs recurrent input, got "
-                    + inputType);
-        }
-        if (r.getFormat() != null && r.getFormat() != RNNFormat.NCW) {
-            throw new IllegalStateException("FusedLstmLayer (" + getLayerName() + ") supports NCW input only, got "
-                    + r.getFormat());
-        }
-        return r;
-    }
-
     // ------------------------------------------------------------------------------------------------ bean
-
-    public long getNIn() {
-        return nIn;
-    }
-
-    public void setNIn(long nIn) {
-        this.nIn = nIn;
-    }
 
     public long getNOut() {
         return nOut;
@@ -389,14 +341,6 @@ public class FusedLstmLayer extends SameDiffLayer {
 
     public void setForgetGateBiasInit(double forgetGateBiasInit) {
         this.forgetGateBiasInit = forgetGateBiasInit;
-    }
-
-    public IWeightInit getWeightInitFn() {
-        return weightInitFn;
-    }
-
-    public void setWeightInitFn(IWeightInit weightInitFn) {
-        this.weightInitFn = weightInitFn;
     }
 
     @Override

@@ -6,17 +6,14 @@ import java.util.Map;
 import java.util.Objects;
 import org.deeplearning4j.nn.api.Layer;
 import org.deeplearning4j.nn.api.MaskState;
-import org.deeplearning4j.nn.conf.InputPreProcessor;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.RNNFormat;
 import org.deeplearning4j.nn.conf.inputs.InputType;
-import org.deeplearning4j.nn.conf.layers.InputTypeUtil;
 import org.deeplearning4j.nn.conf.layers.samediff.SDLayerParams;
 import org.deeplearning4j.nn.conf.layers.samediff.SameDiffLayer;
 import org.deeplearning4j.nn.gradient.DefaultGradient;
 import org.deeplearning4j.nn.gradient.Gradient;
 import org.deeplearning4j.nn.weights.IWeightInit;
-import org.deeplearning4j.nn.weights.WeightInitXavier;
 import org.deeplearning4j.nn.workspace.ArrayType;
 import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
 import org.deeplearning4j.optimize.api.TrainingListener;
@@ -88,7 +85,7 @@ import org.nd4j.linalg.ops.transforms.Transforms;
  * forward pass instead of keeping state between calls (training costs about one extra forward pass).
  * Not supported: {@code rnnTimeStep} state carry-over, truncated BPTT, NWC input.
  */
-public class GruLayer extends SameDiffLayer {
+public class GruLayer extends NcwLayer {
 
     /** Parameter keys (layouts in the class javadoc). */
     public static final String WEIGHT_KEY = "W";
@@ -96,11 +93,8 @@ public class GruLayer extends SameDiffLayer {
     public static final String BIAS_KEY = "b";
     public static final String RECURRENT_BIAS_KEY = "rb";
 
-    private long nIn;
     private long nOut;
     private boolean returnSequence;
-    /** Resolved weight init (the layer's, else the network's global one); null outside a network: XAVIER. */
-    private IWeightInit weightInitFn;
 
     /** For JSON deserialisation. */
     protected GruLayer() {
@@ -233,22 +227,13 @@ public class GruLayer extends SameDiffLayer {
                 arr.assign(0);
                 continue;
             }
-            IWeightInit init = paramWeightInit != null && paramWeightInit.containsKey(key) ? paramWeightInit.get(key)
-                    : weightInit != null ? weightInit.getWeightInitFunction()
-                    : weightInitFn != null ? weightInitFn : new WeightInitXavier();
+            IWeightInit init = weightInitFor(key);
             long rows = arr.size(0);
             for (int g = 0; g < 3; g++) {           // each gate block is its own [rows, nOut] matrix
                 INDArray block = Nd4j.createUninitialized(arr.dataType(), rows, nOut);
                 init.init(rows, nOut, new long[]{rows, nOut}, 'c', block);
                 arr.get(NDArrayIndex.all(), NDArrayIndex.interval(g * nOut, (g + 1) * nOut)).assign(block);
             }
-        }
-    }
-
-    @Override
-    public void applyGlobalConfigToLayer(NeuralNetConfiguration.Builder globalConfig) {
-        if (weightInitFn == null) {
-            weightInitFn = weightInit != null ? weightInit.getWeightInitFunction() : globalConfig.getWeightInitFn();
         }
     }
 
@@ -261,40 +246,7 @@ public class GruLayer extends SameDiffLayer {
                 : InputType.feedForward(nOut);
     }
 
-    @Override
-    public void setNIn(InputType inputType, boolean override) {
-        InputType.InputTypeRecurrent in = recurrent(inputType);
-        if (nIn <= 0 || override) {
-            nIn = in.getSize();
-        }
-    }
-
-    @Override
-    public InputPreProcessor getPreProcessorForInputType(InputType inputType) {
-        return InputTypeUtil.getPreprocessorForInputTypeRnnLayers(inputType, RNNFormat.NCW, getLayerName());
-    }
-
-    private InputType.InputTypeRecurrent recurrent(InputType inputType) {
-        if (!(inputType instanceof InputType.InputTypeRecurrent r)) {
-            throw new IllegalStateException("GruLayer (" + getLayerName() + ") needs recurrent input, got "
-                    + inputType);
-        }
-        if (r.getFormat() != null && r.getFormat() != RNNFormat.NCW) {
-            throw new IllegalStateException("GruLayer (" + getLayerName() + ") supports NCW input only, got "
-                    + r.getFormat());
-        }
-        return r;
-    }
-
     // ------------------------------------------------------------------------------------------------ bean
-
-    public long getNIn() {
-        return nIn;
-    }
-
-    public void setNIn(long nIn) {
-        this.nIn = nIn;
-    }
 
     public long getNOut() {
         return nOut;
@@ -310,14 +262,6 @@ public class GruLayer extends SameDiffLayer {
 
     public void setReturnSequence(boolean returnSequence) {
         this.returnSequence = returnSequence;
-    }
-
-    public IWeightInit getWeightInitFn() {
-        return weightInitFn;
-    }
-
-    public void setWeightInitFn(IWeightInit weightInitFn) {
-        this.weightInitFn = weightInitFn;
     }
 
     @Override

@@ -20,13 +20,17 @@ import java.util.stream.Stream;
 
 /**
  * The NAB subset benchmark: for every {@code data/<group>/<file>.csv} under {@code --data}, a detector learns only
- * from the file's probation rows ({@code min(floor(0.15 n), 750)}), scores every row, and the corpus is scored with
- * NAB's three profiles at their best corpus-wide thresholds. The detector is the project's non-deep one: robust
- * z-scores (median and MAD of the probation rows) of the one-step difference and of the one-day seasonal difference
- * (when the probation rows hold more than a day), the larger of the two, mapped to {@code z / (1 + z)} so that scores
- * do not saturate. After the probation period a row keeps its score only when it beats every earlier one (a streaming
- * rule that turns a noisy stretch into one alarm instead of one per row). Rows are written in NAB's results format ({@code timestamp,value,anomaly_score,label}) under
- * {@code --out}, so they can be re-scored.
+ * from the file's probation rows ({@code min(floor(0.15 n), 750)}), then scores the later rows online, and the corpus
+ * is scored with NAB's three profiles at their best corpus-wide thresholds ({@link NabScorer}).
+ * <ul>
+ *   <li>{@code --detector novelty} (default): {@link StreamingNoveltyDetector} with its default settings, each
+ *   changeable with {@code --set key=value} (the same value for every file);</li>
+ *   <li>{@code --detector residual}: the first baseline, robust z-scores (probation median and MAD) of the one-step and
+ *   one-day differences, kept only when a row beats every earlier score ({@code TSFORGE_NAB_RECORDS=0}: every row
+ *   keeps its score).</li>
+ * </ul>
+ * Rows are written in NAB's results format ({@code timestamp,value,anomaly_score,label}) under {@code --out}, so they
+ * can be re-scored; {@code --verbose} prints each file's detections at the standard profile's threshold.
  */
 public final class NabBench {
 

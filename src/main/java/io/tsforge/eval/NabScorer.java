@@ -116,7 +116,7 @@ public final class NabScorer implements Serializable {
     }
 
     /** Window id of every row of a file (-1 outside), after checking the windows do not overlap. */
-    static int[] windowOf(File f) {
+    public static int[] windowOf(File f) {
         int[] of = new int[f.timestamps().length];
         java.util.Arrays.fill(of, -1);
         List<Labels.Window> ws = new ArrayList<>(f.windows());

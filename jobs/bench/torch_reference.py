@@ -3,7 +3,8 @@
 windows, network, minibatch, optimiser and epochs, timed the same way (seconds per epoch after the first).
 
 usage: jobs/bench/torch_reference.py [sine|large] [EPOCHS] [BATCH] [MAX_BATCHES]
-       (threads: OMP_NUM_THREADS, default 1; MAX_BATCHES: train each epoch on the first minibatches only, as LstmBench)
+       (threads: OMP_NUM_THREADS, default 1; MAX_BATCHES: train each epoch on the first minibatches only, as LstmBench;
+       TORCH_IMPL_SUFFIX: appended to the impl name of the RESULT line, e.g. "+openblas")
 
 sine  = 1 LSTM layer of 32 units + dense output, window 24 x 1 feature, horizon 1, Adam 1e-2, 3,975 training windows
 large = 2 x 128 units, lookback 168, otherwise the same.
@@ -119,7 +120,7 @@ def main():
     steady_cpu = sum(cpu[1:]) / (epochs - 1)
     print("RESULT workload=%s impl=torch-%s batch=%d batches_per_epoch=%d seconds_per_epoch=%.2f "
           "cpu_seconds_per_epoch=%.2f train_loss=%.5f val_mse=%.6f omp=%d"
-          % (workload, torch.__version__, batch, count, steady, steady_cpu, last_loss, val,
+          % (workload, torch.__version__ + os.environ.get("TORCH_IMPL_SUFFIX", ""), batch, count, steady, steady_cpu, last_loss, val,
              threads))
 
 

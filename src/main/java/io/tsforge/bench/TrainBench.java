@@ -33,6 +33,7 @@ import java.util.Random;
  * path to ETTh1.csv (OT only, Informer split, lookback 96, horizon 24, LSTM 64), and impl the
  * {@code model.lstmImplementation} ({@code dl4j} by default, or {@code fused}). Besides wall time it prints the process
  * CPU seconds per epoch (all threads): on a shared machine CPU seconds per window is the fairer overhead measure.
+ * {@code -Dbench.averagingFrequency=N} (default 5) sets {@code train.averagingFrequency}.
  */
 public final class TrainBench {
 
@@ -138,7 +139,7 @@ public final class TrainBench {
         m.put("model.units", Integer.toString(units));
         m.put("train.learningRate", Double.toString(lr));
         m.put("train.batchSizePerWorker", Integer.toString(batch));
-        m.put("train.averagingFrequency", "5");
+        m.put("train.averagingFrequency", System.getProperty("bench.averagingFrequency", "5"));
         m.putAll(extra);
         return TrainConfig.from(Config.of(m));
     }

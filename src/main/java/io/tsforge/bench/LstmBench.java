@@ -37,54 +37,87 @@ public final class LstmBench {
         int epochs = args.length > 1 ? Integer.parseInt(args[1]) : 5;
         int batch = args.length > 2 ? Integer.parseInt(args[2]) : 32;
         int maxBatches = args.length > 3 ? Integer.parseInt(args[3]) : Integer.MAX_VALUE;
+        String[] names = (args.length > 4 ? args[4] : "dl4j,fused").split(",");
         if (epochs < 2) {
             throw new IllegalArgumentException("epochs must be >= 2 (the first one is warm-up), found " + epochs);
         }
-        TrainBench.Workload dl4j = workload(workload, batch, "dl4j");
-        TrainBench.Workload fused = workload(workload, batch, "fused");
-        MultiLayerNetwork[] nets = {NetworkFactory.network(dl4j.cfg()), NetworkFactory.network(fused.cfg())};
-        String[] names = {"dl4j", "fused"};
-        TrainBench.Workload[] ws = {dl4j, fused};
-        System.out.printf(Locale.ROOT, "workload=%s params dl4j=%d fused=%d batches=%d omp=%s%n", workload,
-                nets[0].numParams(), nets[1].numParams(), dl4j.train().size(), System.getenv("OMP_NUM_THREADS"));
-        double[][] seconds = new double[2][epochs];
-        double[] lastLoss = new double[2];
-        List<DataSet> order = new ArrayList<>(dl4j.train());
+        int k = names.length;
+        TrainBench.Workload[] ws = new TrainBench.Workload[k];
+        MultiLayerNetwork[] nets = new MultiLayerNetwork[k];
+        StringBuilder params = new StringBuilder();
+        for (int i = 0; i < k; i++) {
+            ws[i] = workload(workload, batch, names[i]);
+            nets[i] = NetworkFactory.network(ws[i].cfg());
+            params.append(' ').append(names[i]).append('=').append(nets[i].numParams());
+        }
+        System.out.printf(Locale.ROOT, "workload=%s params%s batches=%d omp=%s%n", workload, params,
+                ws[0].train().size(), System.getenv("OMP_NUM_THREADS"));
+        double[][] seconds = new double[k][epochs];
+        double[][] cpu = new double[k][epochs];
+        double[][] mainCpu = new double[k][epochs];
+        double[] lastLoss = new double[k];
+        List<DataSet> order = new ArrayList<>(ws[0].train());
+        int perEpoch = Math.min(maxBatches, order.size());
         Random rnd = new Random(1);
         for (int e = 0; e < epochs; e++) {
             Collections.shuffle(order, rnd);
-            for (int k = 0; k < 2; k++) {
-                int which = (e % 2 == 0) ? k : 1 - k;          // alternate who goes first
+            List<Integer> turn = new ArrayList<>();
+            for (int i = 0; i < k; i++) {
+                turn.add((i + e) % k);                        // rotate who goes first, so all see the same load
+            }
+            for (int which : turn) {
                 MultiLayerNetwork net = nets[which];
                 double loss = 0;
+                long c0 = cpuNanos();
+                long m0 = THREADS.getCurrentThreadCpuTime();
                 long t0 = System.nanoTime();
-                List<DataSet> epochData = order.subList(0, Math.min(maxBatches, order.size()));
-                for (DataSet d : epochData) {
+                for (DataSet d : order.subList(0, perEpoch)) {
                     net.fit(d);
                     loss += net.score();
                 }
                 net.incrementEpochCount();
                 seconds[which][e] = (System.nanoTime() - t0) / 1e9;
-                lastLoss[which] = loss / Math.min(maxBatches, order.size());
-                System.out.printf(Locale.ROOT, "epoch %d %-5s %.2f s, mean training loss %.5f, validation MSE %.5f%n",
-                        e + 1, names[which], seconds[which][e], lastLoss[which], TrainBench.valMse(net, ws[which]));
+                cpu[which][e] = (cpuNanos() - c0) / 1e9;
+                mainCpu[which][e] = (THREADS.getCurrentThreadCpuTime() - m0) / 1e9;
+                lastLoss[which] = loss / perEpoch;
+                System.out.printf(Locale.ROOT, "epoch %d %-5s %.2f s (cpu %.2f s, training thread %.2f s), mean "
+                                + "training loss %.5f, validation MSE %.5f%n", e + 1, names[which], seconds[which][e],
+                        cpu[which][e], mainCpu[which][e], lastLoss[which], TrainBench.valMse(net, ws[which]));
             }
         }
-        double[] steady = new double[2];
-        for (int k = 0; k < 2; k++) {
-            double s = 0;
-            for (int e = 1; e < epochs; e++) {
-                s += seconds[k][e];
-            }
-            steady[k] = s / (epochs - 1);
-            int perEpoch = Math.min(maxBatches, order.size());
+        double[] steady = new double[k];
+        for (int i = 0; i < k; i++) {
+            steady[i] = mean(seconds[i], 1, epochs);
+            double steadyCpu = mean(cpu[i], 1, epochs);
             System.out.printf(Locale.ROOT, "RESULT workload=%s impl=%s batch=%d batches_per_epoch=%d "
-                            + "seconds_per_epoch=%.2f ms_per_batch=%.1f train_loss=%.5f val_mse=%.6f omp=%s%n",
-                    workload, names[k], batch, perEpoch, steady[k], 1000 * steady[k] / perEpoch, lastLoss[k],
-                    TrainBench.valMse(nets[k], ws[k]), System.getenv("OMP_NUM_THREADS"));
+                            + "seconds_per_epoch=%.2f cpu_seconds_per_epoch=%.2f thread_cpu_seconds_per_epoch=%.2f "
+                            + "ms_per_batch=%.1f train_loss=%.5f val_mse=%.6f omp=%s%n",
+                    workload, names[i], batch, perEpoch, steady[i], steadyCpu, mean(mainCpu[i], 1, epochs),
+                    1000 * steady[i] / perEpoch,
+                    lastLoss[i], TrainBench.valMse(nets[i], ws[i]), System.getenv("OMP_NUM_THREADS"));
         }
-        System.out.printf(Locale.ROOT, "RATIO workload=%s dl4j/fused=%.2f omp=%s%n", workload, steady[0] / steady[1],
-                System.getenv("OMP_NUM_THREADS"));
+        for (int i = 1; i < k; i++) {
+            System.out.printf(Locale.ROOT, "RATIO workload=%s %s/%s=%.2f omp=%s%n", workload, names[0], names[i],
+                    steady[0] / steady[i], System.getenv("OMP_NUM_THREADS"));
+        }
+    }
+
+    private static double mean(double[] v, int from, int to) {
+        double s = 0;
+        for (int i = from; i < to; i++) {
+            s += v[i];
+        }
+        return s / (to - from);
+    }
+
+    private static final java.lang.management.ThreadMXBean THREADS = java.lang.management.ManagementFactory
+            .getThreadMXBean();
+
+    /** CPU time of the whole process (all threads, native ones included), less sensitive to a shared machine. */
+    static long cpuNanos() {
+        java.lang.management.OperatingSystemMXBean os = java.lang.management.ManagementFactory
+                .getOperatingSystemMXBean();
+        return os instanceof com.sun.management.OperatingSystemMXBean s ? s.getProcessCpuTime() : 0L;
     }
 
     static TrainBench.Workload workload(String name, int batch, String impl) {

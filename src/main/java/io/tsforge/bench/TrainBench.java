@@ -28,9 +28,12 @@ import java.util.Random;
  * on identical minibatches so that only the training engine differs. Prints one line per epoch and a RESULT line:
  * seconds per epoch after the first, windows per second, final validation MSE, peak RSS.
  *
- * <p>{@code TrainBench MODE DATA [epochs] [batch] [workers]} with MODE {@code local | spark} and DATA {@code sine}
+ * <p>{@code TrainBench MODE DATA [epochs] [batch] [workers] [impl]} with MODE {@code local | spark} and DATA {@code sine}
  * (the reference workload of shared/BENCHMARKS.md: 3,975 windows of 24 steps x 1 feature, LSTM 32, Adam 1e-2) or a
- * path to ETTh1.csv (OT only, Informer split, lookback 96, horizon 24, LSTM 64).
+ * path to ETTh1.csv (OT only, Informer split, lookback 96, horizon 24, LSTM 64), and impl the
+ * {@code model.lstmImplementation} ({@code dl4j} by default, or {@code fused}). Besides wall time it prints the process
+ * CPU seconds per epoch (all threads): on a shared machine CPU seconds per window is the fairer overhead measure.
+ * {@code -Dbench.averagingFrequency=N} (default 5) sets {@code train.averagingFrequency}.
  */
 public final class TrainBench {
 
@@ -46,21 +49,26 @@ public final class TrainBench {
         int epochs = args.length > 2 ? Integer.parseInt(args[2]) : 5;
         int batch = args.length > 3 ? Integer.parseInt(args[3]) : 32;
         int workers = args.length > 4 ? Integer.parseInt(args[4]) : 2;
-        Workload w = data.equals("sine") ? sine(batch) : ett(Path.of(data), batch);
+        String impl = args.length > 5 ? args[5] : "dl4j";
+        Map<String, String> extra = Map.of("model.lstmImplementation", impl);
+        Workload w = data.equals("sine") ? sine(batch, 24, 32, 1, extra) : ett(Path.of(data), batch, extra);
         MultiLayerNetwork net = NetworkFactory.network(w.cfg());
         long windows = w.train().stream().mapToLong(DataSet::numExamples).sum();
         List<Double> seconds = new ArrayList<>();
+        List<Double> cpu = new ArrayList<>();
         if (mode.equals("local")) {
             List<DataSet> order = new ArrayList<>(w.train());
             Random rnd = new Random(1);
             for (int e = 0; e < epochs; e++) {
                 Collections.shuffle(order, rnd);
+                long c0 = LstmBench.cpuNanos();
                 long t0 = System.nanoTime();
                 for (DataSet d : order) {
                     net.fit(d);
                 }
                 net.incrementEpochCount();
                 seconds.add((System.nanoTime() - t0) / 1e9);
+                cpu.add((LstmBench.cpuNanos() - c0) / 1e9);
                 report(e, seconds, windows, net, w);
             }
         } else {
@@ -74,20 +82,26 @@ public final class TrainBench {
                     .persist(StorageLevel.MEMORY_ONLY_SER());
             rdd.count();
             for (int e = 0; e < epochs; e++) {
+                long c0 = LstmBench.cpuNanos();
                 long t0 = System.nanoTime();
                 new SparkDl4jMultiLayer(jsc, net, io.tsforge.jobs.TrainJob.trainingMaster(w.cfg(), workers, e))
                         .fit(rdd);
                 seconds.add((System.nanoTime() - t0) / 1e9);
+                cpu.add((LstmBench.cpuNanos() - c0) / 1e9);
                 report(e, seconds, windows, net, w);
             }
             spark.stop();
         }
         double steady = seconds.subList(Math.min(1, seconds.size() - 1), seconds.size()).stream()
                 .mapToDouble(Double::doubleValue).average().orElse(Double.NaN);
-        System.out.printf(Locale.ROOT, "RESULT workload=%s mode=%s batch=%d workers=%d windows=%d "
-                        + "seconds_per_epoch=%.2f windows_per_s=%.0f val_mse=%.6f rss_peak_mb=%d omp=%s%n",
-                w.name(), mode, batch, mode.equals("local") ? 1 : workers, windows, steady, windows / steady,
-                valMse(net, w), PrepareBench.rssPeakMb(), System.getenv("OMP_NUM_THREADS"));
+        double steadyCpu = cpu.subList(Math.min(1, cpu.size() - 1), cpu.size()).stream()
+                .mapToDouble(Double::doubleValue).average().orElse(Double.NaN);
+        System.out.printf(Locale.ROOT, "RESULT workload=%s mode=%s impl=%s batch=%d workers=%d windows=%d "
+                        + "seconds_per_epoch=%.2f cpu_seconds_per_epoch=%.2f windows_per_s=%.0f "
+                        + "windows_per_cpu_s=%.0f val_mse=%.6f rss_peak_mb=%d omp=%s%n",
+                w.name(), mode, impl, batch, mode.equals("local") ? 1 : workers, windows, steady, steadyCpu,
+                windows / steady, windows / steadyCpu, valMse(net, w), PrepareBench.rssPeakMb(),
+                System.getenv("OMP_NUM_THREADS"));
     }
 
     static void report(int epoch, List<Double> seconds, long windows, MultiLayerNetwork net, Workload w) {
@@ -125,7 +139,7 @@ public final class TrainBench {
         m.put("model.units", Integer.toString(units));
         m.put("train.learningRate", Double.toString(lr));
         m.put("train.batchSizePerWorker", Integer.toString(batch));
-        m.put("train.averagingFrequency", "5");
+        m.put("train.averagingFrequency", System.getProperty("bench.averagingFrequency", "5"));
         m.putAll(extra);
         return TrainConfig.from(Config.of(m));
     }
@@ -165,7 +179,7 @@ public final class TrainBench {
     }
 
     /** ETTh1 OT under the Informer split, z-scored with the training rows' statistics. */
-    static Workload ett(Path csv, int batch) throws java.io.IOException {
+    static Workload ett(Path csv, int batch, Map<String, String> extra) throws java.io.IOException {
         List<String> lines = Files.readAllLines(csv);
         float[] ot = new float[14400];
         for (int i = 0; i < ot.length; i++) {
@@ -194,7 +208,7 @@ public final class TrainBench {
             val.add(new Tensors.Window(seg, o, 96));
         }
         Collections.shuffle(train, new Random(3));
-        return new Workload("etth1", config(1, 96, 24, 64, 1e-3, batch), batches(train, batch, 96, 24),
+        return new Workload("etth1", config(1, 96, 24, 64, 1e-3, batch, extra), batches(train, batch, 96, 24),
                 batches(val, 256, 96, 24));
     }
 

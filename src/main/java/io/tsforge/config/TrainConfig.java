@@ -61,7 +61,7 @@ public record TrainConfig(String preparedDir, List<String> features, int lookbac
                 new ModelSpec(c.get(ConfigKeys.MODEL_TYPE), c.get(ConfigKeys.MODEL_LAYERS),
                         c.get(ConfigKeys.MODEL_UNITS), c.get(ConfigKeys.MODEL_DROPOUT),
                         c.get(ConfigKeys.MODEL_WEIGHT_INIT), c.get(ConfigKeys.MODEL_L2),
-                        c.get(ConfigKeys.MODEL_LSTM_IMPLEMENTATION)),
+                        lstmImplementation(c)),
                 new OptimSpec(c.get(ConfigKeys.TRAIN_UPDATER), c.get(ConfigKeys.TRAIN_LEARNING_RATE),
                         c.get(ConfigKeys.TRAIN_LR_SCHEDULE), c.get(ConfigKeys.TRAIN_LR_DECAY),
                         c.get(ConfigKeys.TRAIN_LR_STEP_EPOCHS), c.get(ConfigKeys.TRAIN_GRADIENT_CLIP),
@@ -73,6 +73,17 @@ public record TrainConfig(String preparedDir, List<String> features, int lookbac
                 c.get(ConfigKeys.TRAIN_EPOCHS), c.get(ConfigKeys.TRAIN_PATIENCE), c.get(ConfigKeys.TRAIN_SEED),
                 registry, name, checkpoints, c.get(ConfigKeys.TRAIN_EVAL_TRAIN_LOSS),
                 c.get(ConfigKeys.TRAIN_GRADIENT_PROBE));
+    }
+
+    /**
+     * model.lstmImplementation as set; unset, the fused layer, except with truncated BPTT (train.tbptt > 0), which
+     * only DL4J's LSTM supports.
+     */
+    static ConfigKeys.LstmImplementation lstmImplementation(Config c) {
+        if (c.isSet(ConfigKeys.MODEL_LSTM_IMPLEMENTATION) || c.get(ConfigKeys.TRAIN_TBPTT) == 0) {
+            return c.get(ConfigKeys.MODEL_LSTM_IMPLEMENTATION);
+        }
+        return ConfigKeys.LstmImplementation.DL4J;
     }
 
     public int featureCount() {

@@ -131,8 +131,13 @@ class ConfigTest {
     }
 
     @Test
-    void lstmImplementationDefaultsToDl4jAndFusedExcludesTruncatedBptt() {
+    void lstmImplementationDefaultsToFusedAndFusedExcludesTruncatedBptt() {
         Map<String, String> m = minimal();
+        assertEquals(ConfigKeys.LstmImplementation.FUSED, TrainConfig.from(Config.of(m)).model().lstmImplementation());
+        m.put("train.tbptt", "8");                       // unset + truncated BPTT: DL4J's LSTM, which supports it
+        assertEquals(ConfigKeys.LstmImplementation.DL4J, TrainConfig.from(Config.of(m)).model().lstmImplementation());
+        m.remove("train.tbptt");
+        m.put("model.lstmImplementation", "dl4j");
         assertEquals(ConfigKeys.LstmImplementation.DL4J, TrainConfig.from(Config.of(m)).model().lstmImplementation());
         m.put("model.lstmImplementation", "fused");
         assertEquals(ConfigKeys.LstmImplementation.FUSED, TrainConfig.from(Config.of(m)).model().lstmImplementation());

@@ -18,7 +18,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class GradientProbeTest {
 
     @ParameterizedTest
-    @ValueSource(strings = {"rnn", "lstm", "gru", "lstm_attention"})
+    @ValueSource(strings = {"rnn", "lstm", "gru", "lstm_attention", "lstm:dl4j", "lstm_attention:dl4j"})
     void inputGradientMatchesFiniteDifferences(String type) {
         MultiLayerNetwork net = MaskingTest.network(type, 1);
         net = net.convertDataType(DataType.DOUBLE);

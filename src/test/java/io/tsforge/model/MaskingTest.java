@@ -42,7 +42,8 @@ class MaskingTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"rnn", "lstm", "gru", "lstm_attention", "lstm:fused", "lstm_attention:fused"})
+    @ValueSource(strings = {"rnn", "lstm", "gru", "lstm_attention", "lstm:dl4j", "lstm_attention:dl4j", "lstm:fused",
+        "lstm_attention:fused"})
     void maskingIsExactForEveryArchitecture(String type) {
         MultiLayerNetwork net = network(type, 2);
         Nd4j.getRandom().setSeed(3);

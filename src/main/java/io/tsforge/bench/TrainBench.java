@@ -30,7 +30,8 @@ import java.util.Random;
  *
  * <p>{@code TrainBench MODE DATA [epochs] [batch] [workers]} with MODE {@code local | spark} and DATA {@code sine}
  * (the reference workload of shared/BENCHMARKS.md: 3,975 windows of 24 steps x 1 feature, LSTM 32, Adam 1e-2) or a
- * path to ETTh1.csv (OT only, Informer split, lookback 96, horizon 24, LSTM 64).
+ * path to ETTh1.csv (OT only, Informer split, lookback 96, horizon 24, LSTM 64), or {@code large} (the sine workload
+ * with 2 x 128 units and lookback 168, as torch_reference.py's and LstmBench's).
  */
 public final class TrainBench {
 
@@ -46,7 +47,11 @@ public final class TrainBench {
         int epochs = args.length > 2 ? Integer.parseInt(args[2]) : 5;
         int batch = args.length > 3 ? Integer.parseInt(args[3]) : 32;
         int workers = args.length > 4 ? Integer.parseInt(args[4]) : 2;
-        Workload w = data.equals("sine") ? sine(batch) : ett(Path.of(data), batch);
+        Workload w = switch (data) {
+            case "sine" -> sine(batch);
+            case "large" -> sine(batch, 168, 128, 2, Map.of());
+            default -> ett(Path.of(data), batch);
+        };
         MultiLayerNetwork net = NetworkFactory.network(w.cfg());
         long windows = w.train().stream().mapToLong(DataSet::numExamples).sum();
         List<Double> seconds = new ArrayList<>();

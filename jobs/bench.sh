@@ -10,7 +10,7 @@
 #             2 threads when a python that imports torch exists; BENCH_LARGE=1 adds the 2 x 128 / lookback 168 network;
 #   scoring   forecast windows/s and detect rows/s (jobs/bench-score.sh).
 # Ratios are against the reference measured in the same run. The table is printed and written to $BENCH_DIR/table.md.
-# usage: jobs/bench.sh
+# usage: jobs/bench.sh   (BENCH_TABLE_ONLY=1 prints the table again from the last run's outputs in $BENCH_DIR)
 # env:   BENCH_SERIES x BENCH_POINTS (prepare data, default 1000 x 3000 = 3 M rows), BENCH_EPOCHS (5), BENCH_BATCH (32),
 #        BENCH_SCORE ("200 2000": series and points of bench-score), BENCH_LARGE (0), BENCH_LARGE_EPOCHS (2),
 #        TORCH_PYTHON (the first of /usr/bin/python3 and python3 that imports torch), BENCH_DIR (out/bench),
@@ -38,7 +38,7 @@ fi
 # run NAME CMD...: stdout to NAME.out, stderr to NAME.err, peak RSS (MB) to NAME.rss
 run() {
   local name="$1"; shift
-  echo "[bench] $name: $* (load $(cut -d' ' -f1-3 /proc/loadavg))" >&2
+  echo "[bench] $name (load $(cut -d' ' -f1-3 /proc/loadavg))" >&2
   if [ -x /usr/bin/time ]; then
     /usr/bin/time -v -o "$work/$name.time" "$@" > "$work/$name.out" 2> "$work/$name.err" \
       || { echo "[bench] $name failed, see $work/$name.err" >&2; tail -3 "$work/$name.err" >&2; return 1; }
@@ -54,6 +54,8 @@ rss() { cat "$work/$1.rss" 2>/dev/null || echo "-"; }
 
 load_start="$(cut -d' ' -f1-3 /proc/loadavg)"
 started=$(date +%s)
+workloads=(sine); [ "${BENCH_LARGE:-0}" = 1 ] && workloads+=(large)
+if [ "${BENCH_TABLE_ONLY:-0}" != 1 ]; then
 
 # --- prepare against the two floors ---
 csv="$work/prepare-in-${series}x${points}.csv"
@@ -65,7 +67,6 @@ for mode in bare scan prepare; do
 done
 
 # --- training ---
-workloads=(sine); [ "${BENCH_LARGE:-0}" = 1 ] && workloads+=(large)
 for w in "${workloads[@]}"; do
   e="$epochs"; [ "$w" = large ] && e="${BENCH_LARGE_EPOCHS:-2}"
   for mode in local spark; do
@@ -86,24 +87,32 @@ run score env BENCH_DIR="$work/score" "$root/jobs/bench-score.sh" "$score_series
 
 load_end="$(cut -d' ' -f1-3 /proc/loadavg)"
 elapsed=$(( $(date +%s) - started ))
+echo "$load_start|$load_end|$elapsed|$(date -u '+%F %H:%M')" > "$work/run.info"
+fi
+IFS='|' read -r load_start load_end elapsed run_date < "$work/run.info"
 
 # --- the table ---
 {
-  echo "jobs/bench.sh, $(date -u '+%F %H:%M') UTC, $(nproc) cores, load average (1/5/15 min) $load_start at start and"
-  echo "$load_end at the end, $elapsed s in all. Peak memory is each run's maximum RSS."
+  echo "jobs/bench.sh, $run_date UTC, $(nproc) cores, load average (1/5/15 min) $load_start at start and"
+  echo "$load_end at the end, $elapsed s in all. Peak memory is each run's maximum RSS. Prepare's rows also give the"
+  echo "CPU seconds of the measured run (all threads), steadier than wall time on a shared machine."
   echo
   echo "| run | work | throughput | seconds | final validation MSE | peak RSS | ratio |"
   echo "|---|---|---|---|---|---|---|"
   bare_rps=$(field prepare-bare rows_per_s); scan_rps=$(field prepare-scan rows_per_s)
   prep_rps=$(field prepare-prepare rows_per_s); rows=$(field prepare-prepare rows)
+  bare_cpu=$(field prepare-bare cpu_seconds); scan_cpu=$(field prepare-scan cpu_seconds)
+  prep_cpu=$(field prepare-prepare cpu_seconds)
   echo "| prepare: bare count (CSV \`count()\`, converts no field) | $rows rows | $bare_rps rows/s |" \
-       "$(field prepare-bare seconds) | | $(rss prepare-bare) MB | |"
+       "$(field prepare-bare seconds) (CPU $bare_cpu) | | $(rss prepare-bare) MB | |"
   echo "| prepare: bare scan (parses id, timestamp and every value; aggregates) | $rows rows | $scan_rps rows/s |" \
-       "$(field prepare-scan seconds) | | $(rss prepare-scan) MB | |"
+       "$(field prepare-scan seconds) (CPU $scan_cpu) | | $(rss prepare-scan) MB | |"
   echo "| prepare (read, quarantine, dedupe, resample, statistics, 3 outputs) | $rows rows | $prep_rps rows/s |" \
-       "$(field prepare-prepare seconds) | | $(rss prepare-prepare) MB |" \
+       "$(field prepare-prepare seconds) (CPU $prep_cpu) | | $(rss prepare-prepare) MB |" \
        "$(awk -v p="$prep_rps" -v s="$scan_rps" -v b="$bare_rps" \
-          'BEGIN {printf "%.2f of bare scan, %.2f of bare count", p / s, p / b}') |"
+          -v pc="$prep_cpu" -v sc="$scan_cpu" -v bc="$bare_cpu" \
+          'BEGIN {printf "%.3f of bare scan, %.3f of bare count (per CPU second: %.3f, %.3f)",
+                  p / s, p / b, sc / pc, bc / pc}') |"
   for w in "${workloads[@]}"; do
     t1=""; t2=""
     if [ -n "$torch_py" ]; then

@@ -23,8 +23,8 @@ import java.util.SplittableRandom;
 /**
  * {@code generate DIR SERIES POINTS}: writes a long-format CSV of SERIES x POINTS readings (5-minute steps, a daily
  * cycle, noise, 0.1% duplicates). {@code bare FILE} and {@code prepare FILE OUT}: one measured run each, after a
- * warm-up on a small file, printing one line {@code mode rows seconds rows/s heapPeakMB rssPeakMB}; {@code scan FILE}:
- * a read that parses every field and aggregates, a fairer floor than {@code bare}'s count. {@code compare A B}: whether
+ * warm-up on a small file, printing one line {@code mode rows seconds rows/s cpuSeconds heapPeakMB rssPeakMB};
+ * {@code scan FILE}: a read that parses every field and aggregates, a fairer floor than {@code bare}'s count. {@code compare A B}: whether
  * two {@code prepared/} folders hold the same rows (series, segments, windows, quarantine as multisets; exit 1 if not),
  * to check that a change to {@code prepare} keeps its outputs.
  */
@@ -91,16 +91,18 @@ public final class PrepareBench {
         generate(warm.resolve("warm.csv"), 20, 500);
         run(spark, mode, warm.resolve("warm.csv").toString(), warm.resolve("out").toString());
         long start = System.nanoTime();
+        long cpu0 = processCpuNanos();
         long rows = run(spark, mode, input, out);
         double s = (System.nanoTime() - start) / 1e9;
+        double cpu = (processCpuNanos() - cpu0) / 1e9;
         long heap = 0;
         for (MemoryPoolMXBean p : ManagementFactory.getMemoryPoolMXBeans()) {
             if (p.getType() == MemoryType.HEAP) {
                 heap += p.getPeakUsage().getUsed();
             }
         }
-        System.out.printf(Locale.ROOT, "RESULT %s rows=%d seconds=%.2f rows_per_s=%.0f heap_peak_mb=%d rss_peak_mb=%d%n",
-                mode, rows, s, rows / s, heap >> 20, rssPeakMb());
+        System.out.printf(Locale.ROOT, "RESULT %s rows=%d seconds=%.2f rows_per_s=%.0f cpu_seconds=%.2f heap_peak_mb=%d "
+                + "rss_peak_mb=%d%n", mode, rows, s, rows / s, cpu, heap >> 20, rssPeakMb());
         spark.stop();
     }
 
@@ -150,6 +152,15 @@ public final class PrepareBench {
         } catch (IOException e) {
             return false;
         }
+    }
+
+    /**
+     * CPU time of the whole process (all threads, JIT and GC included): on a shared machine wall time depends on the
+     * other load, CPU time mostly on the work done, so the two together tell a change's effect apart from the noise.
+     */
+    static long processCpuNanos() {
+        return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
+                .getProcessCpuTime();
     }
 
     static long rssPeakMb() {

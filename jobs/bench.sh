@@ -93,7 +93,7 @@ IFS='|' read -r load_start load_end elapsed run_date < "$work/run.info"
 
 # --- the table ---
 {
-  echo "jobs/bench.sh, $run_date UTC, $(nproc) cores, load average (1/5/15 min) $load_start at start and"
+  echo "jobs/bench.sh, $run_date UTC, $(getconf _NPROCESSORS_ONLN) cores, load average (1/5/15 min) $load_start at start and"
   echo "$load_end at the end, $elapsed s in all. Peak memory is each run's maximum RSS. Prepare's rows also give the"
   echo "CPU seconds of the measured run (all threads), steadier than wall time on a shared machine."
   echo

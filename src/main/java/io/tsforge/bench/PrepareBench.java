@@ -23,8 +23,10 @@ import java.util.SplittableRandom;
 /**
  * {@code generate DIR SERIES POINTS}: writes a long-format CSV of SERIES x POINTS readings (5-minute steps, a daily
  * cycle, noise, 0.1% duplicates). {@code bare FILE} and {@code prepare FILE OUT}: one measured run each, after a
- * warm-up on a small file, printing one line {@code mode rows seconds rows/s heapPeakMB rssPeakMB}; {@code scan FILE}:
- * a read that parses every field and aggregates, a fairer floor than {@code bare}'s count.
+ * warm-up on a small file, printing one line {@code mode rows seconds rows/s cpuSeconds heapPeakMB rssPeakMB};
+ * {@code scan FILE}: a read that parses every field and aggregates, a fairer floor than {@code bare}'s count. {@code compare A B}: whether
+ * two {@code prepared/} folders hold the same rows (series, segments, windows, quarantine as multisets; exit 1 if not),
+ * to check that a change to {@code prepare} keeps its outputs.
  */
 public final class PrepareBench {
 
@@ -35,7 +37,8 @@ public final class PrepareBench {
         switch (args[0]) {
             case "generate" -> generate(Path.of(args[1]), Integer.parseInt(args[2]), Integer.parseInt(args[3]));
             case "bare", "scan", "prepare" -> measure(args[0], args[1], args.length > 2 ? args[2] : null);
-            default -> throw new IllegalArgumentException("mode must be generate, bare, scan or prepare, found "
+            case "compare" -> System.exit(compare(args[1], args[2]) ? 0 : 1);
+            default -> throw new IllegalArgumentException("mode must be generate, bare, scan, prepare or compare, found "
                     + args[0]);
         }
     }
@@ -88,16 +91,18 @@ public final class PrepareBench {
         generate(warm.resolve("warm.csv"), 20, 500);
         run(spark, mode, warm.resolve("warm.csv").toString(), warm.resolve("out").toString());
         long start = System.nanoTime();
+        long cpu0 = processCpuNanos();
         long rows = run(spark, mode, input, out);
         double s = (System.nanoTime() - start) / 1e9;
+        double cpu = (processCpuNanos() - cpu0) / 1e9;
         long heap = 0;
         for (MemoryPoolMXBean p : ManagementFactory.getMemoryPoolMXBeans()) {
             if (p.getType() == MemoryType.HEAP) {
                 heap += p.getPeakUsage().getUsed();
             }
         }
-        System.out.printf(Locale.ROOT, "RESULT %s rows=%d seconds=%.2f rows_per_s=%.0f heap_peak_mb=%d rss_peak_mb=%d%n",
-                mode, rows, s, rows / s, heap >> 20, rssPeakMb());
+        System.out.printf(Locale.ROOT, "RESULT %s rows=%d seconds=%.2f rows_per_s=%.0f cpu_seconds=%.2f heap_peak_mb=%d "
+                + "rss_peak_mb=%d%n", mode, rows, s, rows / s, cpu, heap >> 20, rssPeakMb());
         spark.stop();
     }
 
@@ -117,6 +122,45 @@ public final class PrepareBench {
         PrepareJob.run(spark, PrepareConfig.from(Config.of(config(input, out))), r);
         r.endStage();
         return (Long) r.count("rows_in");
+    }
+
+    static boolean compare(String a, String b) {
+        SparkSession spark = SparkSession.builder().master("local[*]").appName("compare")
+                .config("spark.ui.enabled", "false").getOrCreate();
+        spark.sparkContext().setLogLevel("ERROR");
+        boolean same = true;
+        for (String part : List.of("series", "segments", "windows", "quarantine")) {
+            boolean csv = part.equals("quarantine") || hasCsv(Path.of(a, part));
+            var x = csv ? spark.read().option("header", "true").csv(a + "/" + part) : spark.read().parquet(a + "/" + part);
+            var y = csv ? spark.read().option("header", "true").csv(b + "/" + part) : spark.read().parquet(b + "/" + part);
+            long nx = x.count();
+            long ny = y.count();
+            long onlyX = x.exceptAll(y).count();
+            long onlyY = y.exceptAll(x).count();
+            boolean ok = nx == ny && onlyX == 0 && onlyY == 0;
+            same &= ok;
+            System.out.printf(Locale.ROOT, "%-11s rows %d / %d, only in first %d, only in second %d: %s%n", part, nx, ny,
+                    onlyX, onlyY, ok ? "same" : "DIFFERENT");
+        }
+        spark.stop();
+        return same;
+    }
+
+    private static boolean hasCsv(Path dir) {
+        try (var files = Files.list(dir)) {
+            return files.anyMatch(f -> f.getFileName().toString().endsWith(".csv"));
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    /**
+     * CPU time of the whole process (all threads, JIT and GC included): on a shared machine wall time depends on the
+     * other load, CPU time mostly on the work done, so the two together tell a change's effect apart from the noise.
+     */
+    static long processCpuNanos() {
+        return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
+                .getProcessCpuTime();
     }
 
     static long rssPeakMb() {

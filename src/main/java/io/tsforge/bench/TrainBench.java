@@ -30,7 +30,8 @@ import java.util.Random;
  *
  * <p>{@code TrainBench MODE DATA [epochs] [batch] [workers] [impl]} with MODE {@code local | spark} and DATA {@code sine}
  * (the reference workload of shared/BENCHMARKS.md: 3,975 windows of 24 steps x 1 feature, LSTM 32, Adam 1e-2) or a
- * path to ETTh1.csv (OT only, Informer split, lookback 96, horizon 24, LSTM 64), and impl the
+ * path to ETTh1.csv (OT only, Informer split, lookback 96, horizon 24, LSTM 64), or {@code large} (the sine workload
+ * with 2 x 128 units and lookback 168, as torch_reference.py's and LstmBench's), and impl the
  * {@code model.lstmImplementation} ({@code dl4j} by default, or {@code fused}). Besides wall time it prints the process
  * CPU seconds per epoch (all threads): on a shared machine CPU seconds per window is the fairer overhead measure.
  * {@code -Dbench.averagingFrequency=N} (default 5) sets {@code train.averagingFrequency}.
@@ -51,7 +52,11 @@ public final class TrainBench {
         int workers = args.length > 4 ? Integer.parseInt(args[4]) : 2;
         String impl = args.length > 5 ? args[5] : "dl4j";
         Map<String, String> extra = Map.of("model.lstmImplementation", impl);
-        Workload w = data.equals("sine") ? sine(batch, 24, 32, 1, extra) : ett(Path.of(data), batch, extra);
+        Workload w = switch (data) {
+            case "sine" -> sine(batch, 24, 32, 1, extra);
+            case "large" -> sine(batch, 168, 128, 2, extra);
+            default -> ett(Path.of(data), batch, extra);
+        };
         MultiLayerNetwork net = NetworkFactory.network(w.cfg());
         long windows = w.train().stream().mapToLong(DataSet::numExamples).sum();
         List<Double> seconds = new ArrayList<>();

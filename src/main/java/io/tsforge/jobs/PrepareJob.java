@@ -21,6 +21,7 @@ import org.apache.spark.sql.SaveMode;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.StructType;
 import org.apache.spark.storage.StorageLevel;
+import org.apache.spark.util.LongAccumulator;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -52,21 +53,17 @@ public final class PrepareJob {
         long rowsIn = raw.count();
         report.count("rows_in", rowsIn);
         report.log(String.format("read %,d rows", rowsIn));
-        Dataset<Row> parsed = spark.createDataFrame(
-                raw.javaRDD().mapPartitions(rows -> PrepareFunctions.parse(rows, in)),
-                PrepareFunctions.parsedSchema(nv));
-
-        report.stage("quarantine");
-        Map<String, Long> byReason = writeQuarantine(spark, parsed, in, out + "/" + PreparedLayout.QUARANTINE);
-        long quarantined = byReason.values().stream().mapToLong(Long::longValue).sum();
-        report.count("rows_quarantined", quarantined);
-        report.count("quarantine_by_reason", byReason);
-        report.log(String.format("quarantined %,d rows %s", quarantined, byReason));
+        // The main scan parses every row and keeps only the parsed fields of the valid ones for the shuffle by
+        // series; it counts the rows it rejects. Only when it rejected some does the quarantine stage scan and parse
+        // the input again to write them (with their texts and reasons) in input order.
+        LongAccumulator rejectedSeen = jsc.sc().longAccumulator("rows rejected by the parser");
+        Dataset<Row> valid = spark.createDataFrame(
+                raw.javaRDD().mapPartitions(rows -> PrepareFunctions.parse(rows, in, false, rejectedSeen)),
+                PrepareFunctions.validSchema(nv));
 
         report.stage("assemble");
         int partitions = cfg.partitions() > 0 ? cfg.partitions() : jsc.defaultParallelism();
-        JavaRDD<AssembledSeries> series = parsed.filter(col("reason").isNull())
-                .select(col("_id"), col("ts"), col("values"), col("_file"), col("_ord"))
+        JavaRDD<AssembledSeries> series = valid
                 .repartition(partitions, col("_id"))
                 .sortWithinPartitions(col("_id"), col("ts"), col("_file"), col("_ord"))
                 .javaRDD()
@@ -82,6 +79,19 @@ public final class PrepareJob {
             new Storage(jsc.hadoopConfiguration()).writeJson(out + "/" + PreparedLayout.STATS,
                     NormalizerJson.toJson(normalizer, stats));
             Broadcast<Normalizer> bn = jsc.broadcast(normalizer);
+
+            // the main scan has run to completion (the statistics needed every series): its rejection count is final.
+            // A re-executed task can only add to it, so zero means no row was rejected.
+            report.stage("quarantine");
+            Dataset<Row> rejected = rejectedSeen.value() > 0
+                    ? spark.createDataFrame(raw.javaRDD().mapPartitions(rows -> PrepareFunctions.parse(rows, in,
+                    true, null)), PrepareFunctions.parsedSchema(nv))
+                    : spark.createDataFrame(jsc.<Row>emptyRDD().rdd(), PrepareFunctions.parsedSchema(nv));
+            Map<String, Long> byReason = writeQuarantine(spark, rejected, in, out + "/" + PreparedLayout.QUARANTINE);
+            long quarantined = byReason.values().stream().mapToLong(Long::longValue).sum();
+            report.count("rows_quarantined", quarantined);
+            report.count("quarantine_by_reason", byReason);
+            report.log(String.format("quarantined %,d rows %s", quarantined, byReason));
 
             report.stage("count");
             PrepareFunctions.SeriesCounts counts = series
@@ -133,7 +143,7 @@ public final class PrepareJob {
     }
 
     /** Writes the rejected rows as CSV with their reasons and returns the count per reason, read back from disk. */
-    static Map<String, Long> writeQuarantine(SparkSession spark, Dataset<Row> parsed, InputSpec in, String dir) {
+    static Map<String, Long> writeQuarantine(SparkSession spark, Dataset<Row> rejected, InputSpec in, String dir) {
         List<Column> q = new ArrayList<>();
         if (!in.wide()) {
             q.add(col("_id").as("series_id"));
@@ -145,7 +155,12 @@ public final class PrepareJob {
         q.add(col("reason"));
         q.add(col("detail"));
         q.add(col("_file").as("source_file"));
-        parsed.filter(col("reason").isNotNull()).select(q.toArray(new Column[0])).coalesce(1)
+        // One file in input order. coalesce(1) would also run the scan and parse of the whole input in one task
+        // (measured: the stage took as long as the shuffle pass on 2 cores); a one-partition shuffle of the few
+        // rejected rows keeps the scan parallel, and sorting by _ord (partition index, then row) restores the order
+        // coalesce(1) gave.
+        rejected.repartition(1).sortWithinPartitions(col("_ord"))
+                .select(q.toArray(new Column[0]))
                 .write().mode(SaveMode.Overwrite).option("header", "true").csv(dir);
         Map<String, Long> byReason = new TreeMap<>();
         StructType schema = PreparedLayout.quarantineSchema(in.valueColumns(), in.wide());

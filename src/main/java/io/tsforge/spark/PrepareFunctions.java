@@ -18,6 +18,7 @@ import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
+import org.apache.spark.util.LongAccumulator;
 import scala.Tuple2;
 
 import java.sql.Timestamp;
@@ -32,7 +33,7 @@ public final class PrepareFunctions {
     private PrepareFunctions() {
     }
 
-    /** Raw row plus parse outcome: {@code _id, _ts, _v*, _file, _ord, ts, values, reason, detail}. */
+    /** A rejected raw row with its reason: {@code _id, _ts, _v*, _file, _ord, ts, values, reason, detail}. */
     public static StructType parsedSchema(int values) {
         List<StructField> f = new ArrayList<>(List.of(RawInput.schema(values).fields()));
         f.removeIf(x -> x.name().equals("_malformed"));
@@ -43,39 +44,92 @@ public final class PrepareFunctions {
         return DataTypes.createStructType(f);
     }
 
-    /** Parses raw rows (schema of {@link RawInput#read}) into {@link #parsedSchema} rows. */
-    public static Iterator<Row> parse(Iterator<Row> rows, InputSpec in) {
+    /** A valid reading, only what assembling needs: {@code _id, ts, _x0.._xN (parsed values), _file, _ord}. */
+    public static StructType validSchema(int values) {
+        List<StructField> f = new ArrayList<>();
+        f.add(DataTypes.createStructField("_id", DataTypes.StringType, true));
+        f.add(DataTypes.createStructField("ts", DataTypes.LongType, false));
+        for (int i = 0; i < values; i++) {
+            f.add(DataTypes.createStructField("_x" + i, DataTypes.DoubleType, false));
+        }
+        f.add(DataTypes.createStructField("_file", DataTypes.StringType, false));
+        f.add(DataTypes.createStructField("_ord", DataTypes.LongType, false));
+        return DataTypes.createStructType(f);
+    }
+
+    /**
+     * Parses raw rows (schema of {@link RawInput#read}) and keeps one side of the outcome: the rejected rows as
+     * {@link #parsedSchema} rows, or the valid ones as slim {@link #validSchema} rows (the raw texts of the valid rows
+     * are not carried into the shuffle). {@code skipped}, when given, counts the rows of the other side.
+     */
+    public static Iterator<Row> parse(Iterator<Row> rows, InputSpec in, boolean rejected,
+                                      LongAccumulator skipped) {
         RawRowParser parser = in.rowParser();
         RawRowParser.Result r = parser.newResult();
         int nv = in.valueColumns().size();
         String[] texts = new String[nv];
         boolean requireId = !in.wide();
-        return map(rows, row -> {
-            for (int i = 0; i < nv; i++) {
-                texts[i] = row.getString(2 + i);
+        return new Iterator<>() {
+            Row next = advance();
+
+            private Row advance() {
+                while (rows.hasNext()) {
+                    Row row = rows.next();
+                    for (int i = 0; i < nv; i++) {
+                        texts[i] = row.getString(2 + i);
+                    }
+                    String id = row.getString(0);
+                    String ts = row.getString(1);
+                    parser.parse(requireId, id, ts, texts, row.getBoolean(2 + nv), r);
+                    if (r.ok() == rejected) {
+                        if (skipped != null) {
+                            skipped.add(1);
+                        }
+                        continue;
+                    }
+                    if (rejected) {
+                        Object[] out = new Object[2 + nv + 2 + 4];
+                        out[0] = id;
+                        out[1] = ts;
+                        System.arraycopy(texts, 0, out, 2, nv);
+                        out[2 + nv] = row.getString(3 + nv);
+                        out[3 + nv] = row.getLong(4 + nv);
+                        out[6 + nv] = r.reason;
+                        out[7 + nv] = r.detail;
+                        return RowFactory.create(out);
+                    }
+                    Object[] out = new Object[2 + nv + 2];
+                    out[0] = id;
+                    out[1] = r.timestamp;
+                    for (int i = 0; i < nv; i++) {
+                        out[2 + i] = r.values[i];
+                    }
+                    out[2 + nv] = row.getString(3 + nv);
+                    out[3 + nv] = row.getLong(4 + nv);
+                    return RowFactory.create(out);
+                }
+                return null;
             }
-            String id = row.getString(0);
-            String ts = row.getString(1);
-            parser.parse(requireId, id, ts, texts, row.getBoolean(2 + nv), r);
-            Object[] out = new Object[2 + nv + 2 + 4];
-            out[0] = id;
-            out[1] = ts;
-            System.arraycopy(texts, 0, out, 2, nv);
-            out[2 + nv] = row.getString(3 + nv);
-            out[3 + nv] = row.getLong(4 + nv);
-            if (r.ok()) {
-                out[4 + nv] = r.timestamp;
-                out[5 + nv] = r.values.clone();
-            } else {
-                out[6 + nv] = r.reason;
-                out[7 + nv] = r.detail;
+
+            @Override
+            public boolean hasNext() {
+                return next != null;
             }
-            return RowFactory.create(out);
-        });
+
+            @Override
+            public Row next() {
+                if (next == null) {
+                    throw new NoSuchElementException();
+                }
+                Row out = next;
+                next = advance();
+                return out;
+            }
+        };
     }
 
     /**
-     * Assembles series from valid rows {@code (sid, ts, values)} sorted by series, time and input order, and assigns
+     * Assembles series from valid rows ({@link #validSchema}) sorted by series, time and input order, and assigns
      * each step its split. One series is in memory at a time.
      */
     public static Iterator<AssembledSeries> assemble(Iterator<Row> rows, ResampleSpec spec, TimeSplit split,
@@ -97,9 +151,8 @@ public final class PrepareFunctions {
                 String sid = pending.getString(0);
                 SeriesAssembler a = new SeriesAssembler(sid, spec, features);
                 while (pending != null && pending.getString(0).equals(sid)) {
-                    List<Double> v = pending.getList(2);
                     for (int f = 0; f < features; f++) {
-                        buf[f] = v.get(f);
+                        buf[f] = pending.getDouble(2 + f);
                     }
                     a.add(pending.getLong(1), buf);
                     pending = rows.hasNext() ? rows.next() : null;
@@ -233,23 +286,5 @@ public final class PrepareFunctions {
             windows.add(o.windows);
             return this;
         }
-    }
-
-    private interface RowMapper {
-        Row apply(Row r);
-    }
-
-    private static Iterator<Row> map(Iterator<Row> in, RowMapper f) {
-        return new Iterator<>() {
-            @Override
-            public boolean hasNext() {
-                return in.hasNext();
-            }
-
-            @Override
-            public Row next() {
-                return f.apply(in.next());
-            }
-        };
     }
 }

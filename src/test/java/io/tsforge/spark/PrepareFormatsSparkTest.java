@@ -175,6 +175,53 @@ class PrepareFormatsSparkTest {
     }
 
     @Test
+    void aCleanInputStillWritesAQuarantineFileWithItsHeader() throws IOException {
+        List<String> lines = new ArrayList<>(List.of("id,ts,v"));
+        for (int h = 0; h < 30; h++) {
+            lines.add("a," + hour(h) + "," + h);
+        }
+        Path f = tmp.resolve("in.csv");
+        Files.write(f, lines);
+        RunReport r = run(base(f.toString(), "csv"));
+        assertEquals(0L, r.count("rows_quarantined"));
+        assertEquals(true, r.count("rows_balanced"));
+        try (var files = Files.list(tmp.resolve("out/prepared/quarantine"))) {
+            List<Path> parts = files.filter(p -> p.getFileName().toString().startsWith("part-")).toList();
+            assertEquals(1, parts.size());
+            assertEquals(List.of("series_id,timestamp,v,reason,detail,source_file"), Files.readAllLines(parts.get(0)));
+        }
+    }
+
+    @Test
+    void quarantineRowsKeepInputOrderWhenTheFileIsSplitIntoManyPartitions() throws IOException {
+        List<String> lines = new ArrayList<>(List.of("id,ts,v"));
+        List<String> expected = new ArrayList<>();
+        for (int h = 0; h < 120; h++) {
+            if (h % 7 == 3) {
+                lines.add("a," + hour(h) + ",bad" + h);
+                expected.add("bad" + h);
+            } else {
+                lines.add("a," + hour(h) + "," + h);
+            }
+        }
+        Path f = tmp.resolve("in.csv");
+        Files.write(f, lines);
+        String key = "spark.sql.files.maxPartitionBytes";
+        String before = spark.conf().get(key);
+        spark.conf().set(key, "256"); // about ten lines per partition
+        try {
+            RunReport r = run(base(f.toString(), "csv"));
+            assertEquals(Map.of("bad_number", (long) expected.size()), r.count("quarantine_by_reason"));
+        } finally {
+            spark.conf().set(key, before);
+        }
+        List<String> quarantined = spark.read().option("header", "true")
+                .csv(tmp.resolve("out/prepared/quarantine").toString()).collectAsList().stream()
+                .map(row -> (String) row.getAs("v")).toList();
+        assertEquals(expected, quarantined, "one file, in input order");
+    }
+
+    @Test
     void aMissingColumnIsNamedBeforeAnyWork() throws IOException {
         Path f = tmp.resolve("in.csv");
         Files.write(f, List.of("id,time,v", "a,2024-01-01 00:00:00,1"));

@@ -283,7 +283,8 @@ public class LinearForecastLayer extends NcwLayer {
                 z = source == null ? input.castTo(dt) : align(input.castTo(dt));
                 INDArray flatZ = z.reshape('c', mb, (long) features * steps);
                 if (nlinear) {
-                    last = z.get(NDArrayIndex.all(), NDArrayIndex.all(), NDArrayIndex.point(steps - 1)).dup();
+                    last = z.get(NDArrayIndex.all(), NDArrayIndex.all(), NDArrayIndex.point(steps - 1)).dup()
+                            .reshape('c', mb, features);
                     INDArray centred = z.dup();
                     for (int f = 0; f < features; f++) {
                         centred.get(NDArrayIndex.all(), NDArrayIndex.point(f), NDArrayIndex.all())
@@ -342,9 +343,10 @@ public class LinearForecastLayer extends NcwLayer {
                     INDArray dCentred = eps.mmul(w.transpose()).reshape('c', mb, features, steps);
                     dz = dCentred.dup();
                     // centred = z - last per feature; out also adds z[:, 0, L-1]
-                    INDArray dLast = dCentred.sum(2).negi();
-                    dLast.getColumn(0).addi(eps.sum(1));
-                    dz.get(NDArrayIndex.all(), NDArrayIndex.all(), NDArrayIndex.point(steps - 1)).addi(dLast);
+                    INDArray dLast = dCentred.sum(2).negi().reshape('c', mb, features);
+                    dLast.getColumn(0, true).addi(eps.sum(true, 1));
+                    INDArray lastStep = dz.get(NDArrayIndex.all(), NDArrayIndex.all(), NDArrayIndex.point(steps - 1));
+                    lastStep.addi(dLast.reshape(lastStep.shape()));
                 } else {
                     INDArray wt = paramTable.get(TREND_KEY);
                     INDArray ws = paramTable.get(SEASONAL_KEY);

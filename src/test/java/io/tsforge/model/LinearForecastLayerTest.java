@@ -105,8 +105,10 @@ class LinearForecastLayerTest {
     @EnumSource(LinearForecastLayer.Kind.class)
     void gradientCheckWithoutMask(LinearForecastLayer.Kind kind) {
         Random rnd = new Random(1);
-        MultiLayerNetwork net = net(DataType.DOUBLE, kind, 2, 7, 3);
-        assertTrue(check(net, uniform(rnd, 4, 2, 7), uniform(rnd, 4, 3), null));
+        for (int features = 1; features <= 2; features++) {
+            MultiLayerNetwork net = net(DataType.DOUBLE, kind, features, 7, 3);
+            assertTrue(check(net, uniform(rnd, 4, features, 7), uniform(rnd, 4, 3), null), features + " features");
+        }
     }
 
     @ParameterizedTest
@@ -173,13 +175,15 @@ class LinearForecastLayerTest {
     void forwardPassEqualsHandComputation(LinearForecastLayer.Kind kind) {
         Random rnd = new Random(3);
         // 30 steps: DLinear's full 25-step moving average, with edge repetition at both ends
-        MultiLayerNetwork net = net(DataType.DOUBLE, kind, 2, 30, 4);
-        INDArray x = uniform(rnd, 3, 2, 30);
-        double[][] expected = handForward(kind, array(x), net, 4);
-        INDArray out = net.output(x);
-        for (int i = 0; i < 3; i++) {
-            for (int h = 0; h < 4; h++) {
-                assertEquals(expected[i][h], out.getDouble(i, h), 1e-12, kind + " output " + i + "," + h);
+        for (int features = 1; features <= 2; features++) {
+            MultiLayerNetwork net = net(DataType.DOUBLE, kind, features, 30, 4);
+            INDArray x = uniform(rnd, 3, features, 30);
+            double[][] expected = handForward(kind, array(x), net, 4);
+            INDArray out = net.output(x);
+            for (int i = 0; i < 3; i++) {
+                for (int h = 0; h < 4; h++) {
+                    assertEquals(expected[i][h], out.getDouble(i, h), 1e-12, kind + " output " + i + "," + h);
+                }
             }
         }
     }

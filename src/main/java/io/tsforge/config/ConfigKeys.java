@@ -110,8 +110,14 @@ public final class ConfigKeys {
     public static final ConfigKey<OutputFormat> OUTPUT_FORMAT = add(ConfigKey.choice("output.format",
             OutputFormat.class, OutputFormat.PARQUET, "format of the human-facing tables (series/)"));
 
-    /** Recurrent architectures. */
-    public enum ModelType { RNN, LSTM, GRU, LSTM_ATTENTION }
+    /** Architectures: recurrent, and the linear forecasters of Zeng et al. (2023). */
+    public enum ModelType { RNN, LSTM, GRU, LSTM_ATTENTION, NLINEAR, DLINEAR;
+
+        /** A linear forecaster (one map from the whole window to the horizon): no recurrent layers. */
+        public boolean linear() {
+            return this == NLINEAR || this == DLINEAR;
+        }
+    }
 
     /**
      * How an LSTM layer is computed: DL4J's {@code LSTM} layer (several ND4J operations per time step), or the
@@ -120,7 +126,7 @@ public final class ConfigKeys {
     public enum LstmImplementation { DL4J, FUSED }
 
     /** Weight initialisations offered (DL4J's names). */
-    public enum WeightInitChoice { XAVIER, XAVIER_UNIFORM, RELU, RELU_UNIFORM, LECUN_NORMAL }
+    public enum WeightInitChoice { XAVIER, XAVIER_UNIFORM, RELU, RELU_UNIFORM, LECUN_NORMAL, ZERO }
 
     /** Optimisers. */
     public enum Updater { ADAM, RMSPROP, SGD }
@@ -142,7 +148,8 @@ public final class ConfigKeys {
 
     // model.*
     public static final ConfigKey<ModelType> MODEL_TYPE = add(ConfigKey.choice("model.type", ModelType.class,
-            ModelType.LSTM, "recurrent architecture"));
+            ModelType.LSTM, "architecture: rnn, lstm, gru, lstm_attention (recurrent), nlinear, dlinear (linear maps from "
+                    + "the window to the horizon; model.layers, model.units and model.dropout do not apply)"));
     public static final ConfigKey<LstmImplementation> MODEL_LSTM_IMPLEMENTATION = add(ConfigKey.choice(
             "model.lstmImplementation", LstmImplementation.class, LstmImplementation.FUSED,
             "lstm and lstm_attention: fused = libnd4j's fused LSTM op (2.5x faster; right-padded masks only; no "
@@ -154,7 +161,8 @@ public final class ConfigKeys {
     public static final ConfigKey<Double> MODEL_DROPOUT = add(ConfigKey.number("model.dropout", "0", 0.0, 0.9,
             "probability of dropping a recurrent layer's input during training"));
     public static final ConfigKey<WeightInitChoice> MODEL_WEIGHT_INIT = add(ConfigKey.choice("model.weightInit",
-            WeightInitChoice.class, WeightInitChoice.XAVIER, "weight initialisation"));
+            WeightInitChoice.class, WeightInitChoice.XAVIER, "weight initialisation (zero: the linear types then start "
+                    + "as repeat-last-value (nlinear) or zero (dlinear))"));
     public static final ConfigKey<Double> MODEL_L2 = add(ConfigKey.number("model.l2", "0", 0.0, 1.0,
             "L2 weight penalty"));
     public static final ConfigKey<String> MODEL_REGISTRY = add(ConfigKey.string("model.registry", null, false,

@@ -36,6 +36,11 @@ public record TrainConfig(String preparedDir, List<String> features, int lookbac
             throw new ConfigException("train.tbptt", "truncated BPTT needs a per-step recurrent head: use model.type "
                     + "rnn or lstm, found " + model.type().name().toLowerCase(java.util.Locale.ROOT));
         }
+        if (optim.tbptt() > 0 && model.type().linear()) {
+            throw new ConfigException("train.tbptt", "truncated BPTT needs a recurrent model: model.type "
+                    + model.type().name().toLowerCase(java.util.Locale.ROOT) + " takes train.tbptt=0, found "
+                    + optim.tbptt());
+        }
         if (optim.tbptt() > 0 && model.lstmImplementation() == ConfigKeys.LstmImplementation.FUSED
                 && (model.type() == ConfigKeys.ModelType.LSTM || model.type() == ConfigKeys.ModelType.LSTM_ATTENTION)) {
             throw new ConfigException("train.tbptt", "truncated BPTT is not supported by model.lstmImplementation="

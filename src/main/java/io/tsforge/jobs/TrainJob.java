@@ -142,13 +142,14 @@ public final class TrainJob {
             SparkDl4jMultiLayer sparkNet = new SparkDl4jMultiLayer(jsc, net, trainingMaster(cfg, workers, epoch));
             sparkNet.fit(trainBatches);
             double trainSeconds = (System.nanoTime() - t0) / 1e9;
-            // Scored on a copy: in local mode DL4J's scoring closes the broadcast parameter array, which is then the
-            // driver network's own (measured: the next epoch fails with "Op.Z argument was closed").
-            SparkDl4jMultiLayer scorer = new SparkDl4jMultiLayer(jsc, net.clone(), trainingMaster(cfg, workers,
-                    epoch));
-            double trainLoss = cfg.evalTrainLoss() ? scorer.calculateScore(trainBatches, true, batch)
-                    : sparkNet.getScore();
-            double valLoss = scorer.calculateScore(valBatches, true, batch);
+            // Scored on copies, a fresh one per pass: in local mode DL4J's scoring closes the broadcast parameter
+            // array, which is then the scored network's own (measured: the next epoch fails with "Op.Z argument was
+            // closed" when it is the driver's network; a second pass over the same copy read the closed array and
+            // crashed the JVM in ScoreFlatMapFunction, twice in 9 ETTh1 runs).
+            double trainLoss = cfg.evalTrainLoss() ? new SparkDl4jMultiLayer(jsc, net.clone(), trainingMaster(cfg,
+                    workers, epoch)).calculateScore(trainBatches, true, batch) : sparkNet.getScore();
+            double valLoss = new SparkDl4jMultiLayer(jsc, net.clone(), trainingMaster(cfg, workers, epoch))
+                    .calculateScore(valBatches, true, batch);
             double seconds = (System.nanoTime() - t0) / 1e9;
             epochsRun++;
             boolean better = valLoss < state.bestValLoss;

@@ -9,6 +9,7 @@ import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.RNNFormat;
 import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.deeplearning4j.nn.conf.layers.LSTM;
+import org.deeplearning4j.nn.conf.layers.LossLayer;
 import org.deeplearning4j.nn.conf.layers.Layer;
 import org.deeplearning4j.nn.conf.layers.OutputLayer;
 import org.deeplearning4j.nn.conf.layers.RnnOutputLayer;
@@ -29,7 +30,8 @@ import org.nd4j.linalg.schedule.ScheduleType;
 import org.nd4j.linalg.schedule.StepSchedule;
 
 /**
- * Builds the forecaster from config: stacked recurrent layers ({@code rnn}: DL4J's SimpleRnn, {@code lstm},
+ * Builds the forecaster from config. {@code nlinear} and {@code dlinear}: one {@link LinearForecastLayer} (the window
+ * mapped linearly to the horizon) and an MSE loss. Otherwise stacked recurrent layers ({@code rnn}: DL4J's SimpleRnn, {@code lstm},
  * {@code gru}: the project's {@link GruLayer}, {@code lstm_attention}: LSTM then self-attention over its steps and max
  * pooling) over a window [features, lookback] and a direct multi-step head giving all {@code horizon} steps at once.
  * With {@code model.lstmImplementation=fused} the LSTM layers are the project's {@link FusedLstmLayer} (libnd4j's
@@ -69,6 +71,15 @@ public final class NetworkFactory {
         }
         boolean perStep = o.tbptt() > 0;
         NeuralNetConfiguration.ListBuilder list = b.list();
+        if (m.type().linear()) {
+            // one linear map from the whole window to the horizon (Zeng et al. 2023), then the MSE loss
+            list.layer(new LinearForecastLayer(m.type() == ConfigKeys.ModelType.NLINEAR
+                    ? LinearForecastLayer.Kind.NLINEAR : LinearForecastLayer.Kind.DLINEAR, cfg.featureCount(),
+                    cfg.lookback(), cfg.horizon()));
+            list.layer(new LossLayer.Builder(LossFunctions.LossFunction.MSE).activation(Activation.IDENTITY).build());
+            list.setInputType(InputType.recurrent(cfg.featureCount(), cfg.lookback(), RNNFormat.NCW));
+            return list.build();
+        }
         boolean attention = m.type() == ConfigKeys.ModelType.LSTM_ATTENTION;
         for (int i = 0; i < m.layers(); i++) {
             boolean last = i == m.layers() - 1;

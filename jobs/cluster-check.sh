@@ -8,21 +8,28 @@
 #  3. faults (unless --no-faults):
 #     F1 kill -9 one executor JVM in the middle of training: train must finish, its bundle load and score;
 #     F2 kill -9 the driver in the middle of training: `latest` still names the previous complete bundle, and
-#        train --resume continues after the last checkpointed epoch and writes a complete bundle;
+#        train --resume continues after the last checkpointed epoch and writes a complete bundle whose per-epoch
+#        losses equal the undisturbed cluster run's (within LOSS_RTOL; network parameters compared too); a watcher
+#        reads `latest` every 0.1 s throughout and checks that every bundle it names is complete;
 #     F3 kill -9 detect while it writes its partition: the previous partition of that run date is unchanged, and a
-#        re-run completes it.
+#        re-run with the same bundle completes it: the same rows and values as the undisturbed run's partition.
 # Every check prints PASS or FAIL into <work>/results.txt; the script exits non-zero if any failed. Every process it
 # started (cluster daemons with their executors, background drivers) is ended on exit.
-# usage: jobs/cluster-check.sh [--work DIR] [--epochs N] [--no-faults]
+# --quick (for CI): a quarter of the windows (window.stride=4, window.evalStride=4), 2 epochs (the least with which F2
+# kills the driver inside an epoch after a checkpoint, here 0.5 s after epoch 1's checkpoint), no gradient probe; the
+# cluster run trains and detects on a copy of the local run's prepared data instead of running prepare again, and F1's
+# bundle is checked complete (a readable DL4J zip and every JSON part) without a separate detect run.
+# usage: jobs/cluster-check.sh [--work DIR] [--epochs N] [--no-faults] [--quick]
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-work="$root/out/cluster-check"; epochs=3; faults=true
+work="$root/out/cluster-check"; epochs=3; faults=true; quick=false
 while [ $# -gt 0 ]; do
   case "$1" in
     --work) work="$2"; shift 2 ;;
     --epochs) epochs="$2"; shift 2 ;;
     --no-faults) faults=false; shift ;;
-    *) echo "usage: jobs/cluster-check.sh [--work DIR] [--epochs N] [--no-faults]" >&2; exit 2 ;;
+    --quick) quick=true; epochs=2; shift ;;
+    *) echo "usage: jobs/cluster-check.sh [--work DIR] [--epochs N] [--no-faults] [--quick]" >&2; exit 2 ;;
   esac
 done
 LOSS_RTOL="${LOSS_RTOL:-1e-4}"
@@ -68,6 +75,11 @@ PY
 
 common=(--config "$root/conf/samples.properties" --run-date "$run_date"
         --set "input.path=$root/data-samples/sensors.csv" --set "train.epochs=$epochs" --set train.workers=2)
+kill_delay=2
+if $quick; then
+  common+=(--set window.stride=4 --set window.evalStride=4 --set train.gradientProbe=0)
+  kill_delay=0.5
+fi
 # detect writes CSV (read below without extra tools); prepare keeps Parquet, which forecast and detect read its series in
 csv=(--set output.format=csv)
 job() {  # job NAME LOG ARGS... : runs jobs/NAME.sh to its end (own process group, ended on exit), output to LOG
@@ -92,7 +104,11 @@ export TSFORGE_SUBMIT_OPTS="--driver-memory 1500m --executor-memory 1500m --tota
   --conf spark.scheduler.maxRegisteredResourcesWaitingTime=120s --conf spark.task.maxFailures=4"
 cl_out="$work/cluster"
 cl=("${common[@]}" --master "$CLUSTER_MASTER" --set "output.dir=$cl_out")
-job prepare "$work/cluster-prepare.log" "${cl[@]}"
+if $quick; then
+  mkdir -p "$cl_out" && cp -r "$local_out/prepared" "$cl_out/prepared"
+else
+  job prepare "$work/cluster-prepare.log" "${cl[@]}"
+fi
 job train "$work/cluster-train.log" "${cl[@]}"
 job detect "$work/cluster-detect.log" "${cl[@]}" "${csv[@]}"
 if grep -q "^\[launcher\] spark-submit" "$work/cluster-train.log" && grep -q "Registered app tsforge train" "$work/cluster-daemons/master.log"; then
@@ -154,6 +170,7 @@ else
 fi
 
 latest() { cat "$cl_out/models/samples-lstm/latest" 2>/dev/null || echo none; }
+cl_bundle="$(latest)"  # the undisturbed cluster run's bundle: F2's resumed run must match it, F3 re-scores with it
 bundle_complete() {  # bundle_complete VERSION: every part present, network.zip a readable zip with parameters
   python3 - "$cl_out/models/samples-lstm/$1" <<'PY'
 import json, os, sys, zipfile
@@ -200,10 +217,37 @@ if $faults; then
   echo "== F2. kill the driver in the middle of training, then --resume [$(elapsed)]"
   before="$(latest)"
   ckdir="$cl_out/models/samples-lstm/checkpoints"
+  # reads `latest` every 0.1 s until killed; the first time it names a version, checks that bundle is complete
+  cat > "$work/latest-watch.py" <<'PY'
+import json, os, sys, time, zipfile
+home, out = sys.argv[1], sys.argv[2]
+parts = ["network.zip", "normalization.json", "schema.json", "calibration.json", "config.json", "provenance.json", "metrics.json"]
+seen, reads = {}, 0
+while True:
+    try:
+        v = open(os.path.join(home, "latest")).read().strip()
+    except OSError:
+        v = None  # absent for an instant while it is replaced
+    reads += 1
+    if v and v not in seen:
+        d = os.path.join(home, v)
+        try:
+            ok = all(os.path.isfile(os.path.join(d, p)) for p in parts) and zipfile.ZipFile(os.path.join(d, "network.zip")).testzip() is None
+            for p in parts[1:]: json.load(open(os.path.join(d, p)))
+        except Exception:
+            ok = False
+        seen[v] = ok
+    with open(out + ".tmp", "w") as f:
+        json.dump({"reads": reads, "versions": seen}, f)
+    os.replace(out + ".tmp", out)
+    time.sleep(0.1)
+PY
+  setsid python3 "$work/latest-watch.py" "$cl_out/models/samples-lstm" "$work/f2-latest-watch.txt" &
+  watch_pid=$!; BG_PIDS+=("$watch_pid")
   train_bg "$work/f2-train.log"
   state_at_kill=none
   if wait_for 300 log_has "$work/f2-train.log" "epoch 1/$epochs"; then
-    sleep 2  # well inside epoch 2 (an epoch takes several seconds here)
+    sleep "$kill_delay"  # inside epoch 2 (its checkpoint is committed before "epoch 1/N" is logged)
     kill -KILL "$BG_PID" 2>/dev/null || true
     state_at_kill="$(python3 - "$ckdir" <<'PY' 2>/dev/null || echo none
 import glob, json, re, sys
@@ -211,7 +255,7 @@ states = sorted(glob.glob(sys.argv[1] + "/state-*.json"), key=lambda f: int(re.s
 print(json.load(open(states[-1]))["nextEpoch"])
 PY
 )"
-    echo "killed driver $BG_PID 2 s after epoch 1 ended; checkpoint state: nextEpoch=$state_at_kill" | tee -a "$results"
+    echo "killed driver $BG_PID $kill_delay s after epoch 1 ended; checkpoint state: nextEpoch=$state_at_kill" | tee -a "$results"
   fi
   wait "$BG_PID" 2>/dev/null || true
   mid="$(latest)"
@@ -222,24 +266,64 @@ PY
   fi
   rc=0; job train "$work/f2-resume.log" "${cl[@]}" --resume || rc=$?
   after="$(latest)"
+  kill -KILL -- "-$watch_pid" 2>/dev/null || true
   hist="$(python3 -c 'import json,sys; print(len(json.load(open(sys.argv[1]))["epochs"]))' "$cl_out/models/samples-lstm/$after/metrics.json" 2>/dev/null || echo 0)"
+  first_run="$(sed -n 's/.*\(epoch [0-9]*\/[0-9]*\).*/\1/p' "$work/f2-resume.log" | head -1)"
+  echo "resume log: $(grep -o "resuming after epoch [0-9]*" "$work/f2-resume.log" | head -1); first epoch it ran: ${first_run:-none}" | tee -a "$results"
   if [ "$rc" = 0 ] && grep -q "resuming after epoch $state_at_kill " "$work/f2-resume.log" && [ "$after" != "$mid" ] \
      && bundle_complete "$after" && [ "$hist" = "$epochs" ] && ! grep -q "epoch 1/$epochs" "$work/f2-resume.log"; then
-    record PASS "F2 --resume continued after epoch $state_at_kill (epochs 1..$state_at_kill not re-run), latest $mid -> $after, $hist epochs in its history"
+    record PASS "F2 --resume continued after epoch $state_at_kill (first epoch run: ${first_run:-?}; epochs 1..$state_at_kill not re-run), latest $mid -> $after, $hist epochs in its history"
   else
     record FAIL "F2 resume: exit=$rc latest $mid -> $after history=$hist (see $work/f2-resume.log)"
+  fi
+  # the resumed run against the undisturbed cluster run (same data, config and seed): losses and parameters
+  if python3 - "$cl_out/models/samples-lstm" "$cl_bundle" "$after" "$LOSS_RTOL" <<'PY' | tee -a "$results"
+import json, sys, zipfile
+home, ref, res, rtol = sys.argv[1], sys.argv[2], sys.argv[3], float(sys.argv[4])
+ea = json.load(open("%s/%s/metrics.json" % (home, ref)))["epochs"]
+eb = json.load(open("%s/%s/metrics.json" % (home, res)))["epochs"]
+worst = 0.0
+for x, y in zip(ea, eb):
+    print("  epoch %d  train %.8f / %.8f  validation %.8f / %.8f" % (x["epoch"], x["trainLoss"], y["trainLoss"], x["validationLoss"], y["validationLoss"]))
+    for k in ("trainLoss", "validationLoss"):
+        worst = max(worst, abs(x[k] - y[k]) / max(abs(x[k]), 1e-12))
+coef = lambda v: zipfile.ZipFile("%s/%s/network.zip" % (home, v)).read("coefficients.bin")
+same = coef(ref) == coef(res)
+print("F2 resumed %s vs undisturbed %s: %d vs %d epochs, largest relative loss difference %.3g (tolerance %.0e), network parameters %s"
+      % (res, ref, len(eb), len(ea), worst, rtol, "bit-identical" if same else "differ"))
+sys.exit(0 if len(ea) == len(eb) and worst <= rtol else 1)
+PY
+  then
+    record PASS "F2 resumed bundle $after = undisturbed $cl_bundle: per-epoch losses within $LOSS_RTOL relative (figures above)"
+  else
+    record FAIL "F2 resumed bundle $after differs from the undisturbed $cl_bundle beyond $LOSS_RTOL"
+  fi
+  if python3 - "$work/f2-latest-watch.txt" <<'PY' | tee -a "$results"
+import json, sys
+w = json.load(open(sys.argv[1]))
+print("latest watcher: %d reads during F2 (killed run and resume); versions named: %s" % (w["reads"], w["versions"]))
+sys.exit(0 if w["reads"] > 0 and all(w["versions"].values()) else 1)
+PY
+  then
+    record PASS "F2 latest never named a partial bundle (watched throughout the killed run and the resume)"
+  else
+    record FAIL "F2 latest named an incomplete bundle (see $work/f2-latest-watch.txt)"
   fi
 
   echo "== F3. kill detect while it writes the partition of $run_date [$(elapsed)]"
   part="$cl_out/anomalies/run_date=$run_date"
   snapshot() { (cd "$part" && find . -type f -print0 | sort -z | xargs -0 sha256sum); }
   snapshot > "$work/f3-before.sha"
-  setsid nice -n 19 "$root/jobs/detect.sh" "${cl[@]}" "${csv[@]}" > "$work/f3-detect.log" 2>&1 &
+  cp -r "$part" "$work/f3-reference"  # the undisturbed cluster run's partition, scored with $cl_bundle
+  pinned=(--set "model.version=$cl_bundle")
+  setsid nice -n 19 "$root/jobs/detect.sh" "${cl[@]}" "${csv[@]}" "${pinned[@]}" > "$work/f3-detect.log" 2>&1 &
   BG_PID=$!; BG_PIDS+=("$BG_PID")
   in_write() { compgen -G "$cl_out/anomalies/.tmp.run_date=$run_date.*" > /dev/null; }
+  in_write_or_done() { in_write || ! kill -0 "$BG_PID" 2>/dev/null; }
   killed_mid_write=false
-  if wait_for 300 in_write; then
-    kill -KILL "$BG_PID" 2>/dev/null && killed_mid_write=true
+  if wait_for 300 in_write_or_done && in_write; then
+    kill -KILL -- "-$BG_PID" 2>/dev/null && killed_mid_write=true
+    echo "killed detect $BG_PID while its hidden output folder held $(find "$cl_out"/anomalies/.tmp.run_date=$run_date.* -type f | wc -l) files" | tee -a "$results"
   fi
   wait "$BG_PID" 2>/dev/null || true
   leftover="$(compgen -G "$cl_out/anomalies/.tmp.run_date=$run_date.*" | head -1 || true)"
@@ -249,18 +333,36 @@ PY
   else
     record FAIL "F3 detect kill: killed mid-write=$killed_mid_write leftover=${leftover:-none}, partition unchanged=$(cmp -s "$work/f3-before.sha" "$work/f3-after.sha" && echo yes || echo no)"
   fi
-  rc=0; job detect "$work/f3-rerun.log" "${cl[@]}" "${csv[@]}" || rc=$?
+  rc=0; job detect "$work/f3-rerun.log" "${cl[@]}" "${csv[@]}" "${pinned[@]}" || rc=$?
+  same_rows() {  # the re-run's rows against the undisturbed run's: same count, same values in every column
+    python3 - "$work/f3-reference" "$part" <<'PY' | tee -a "$results"
+import csv, glob, sys
+def rows(d):
+    out = []
+    for f in sorted(glob.glob(d + "/part-*.csv")):
+        out += [tuple(sorted(r.items())) for r in csv.DictReader(open(f))]
+    return sorted(out)
+a, b = rows(sys.argv[1]), rows(sys.argv[2])
+print("F3 re-run: %d rows, undisturbed run: %d rows, identical content: %s" % (len(b), len(a), a == b))
+sys.exit(0 if a and a == b else 1)
+PY
+  }
   if [ "$rc" = 0 ] && grep -q '"status" : "succeeded"' "$part/_summary.json" && grep -q '"rows_balanced" : true' "$part/_summary.json" \
-     && grep -q ",$after\$\|,$after," "$part"/part-*.csv && ! compgen -G "$cl_out/anomalies/.tmp.run_date=$run_date.*" > /dev/null; then
-    record PASS "F3 re-run completed the $run_date partition with the newest bundle $after (rows balance, leftovers cleared)"
+     && same_rows && ! compgen -G "$cl_out/anomalies/.tmp.run_date=$run_date.*" > /dev/null; then
+    record PASS "F3 re-run completed the $run_date partition with bundle $cl_bundle: same rows and values as the undisturbed run (rows balance, leftovers cleared)"
   else
     record FAIL "F3 re-run: exit=$rc (see $work/f3-rerun.log)"
   fi
 
+  if $quick; then
+    bundle_complete "$f1_bundle" && record PASS "F1 bundle $f1_bundle complete (--quick: not scored separately)" \
+      || record FAIL "F1 bundle $f1_bundle incomplete"
+  else
   echo "== F1 bundle scores [$(elapsed)]"
   rc=0; job detect "$work/f1-detect.log" "${cl[@]}" "${csv[@]}" --run-date 2024-03-16 --set "model.version=$f1_bundle" || rc=$?
   [ "$rc" = 0 ] && record PASS "F1 bundle $f1_bundle loads and scores (detect --run-date 2024-03-16)" \
     || record FAIL "F1 bundle $f1_bundle does not score (see $work/f1-detect.log)"
+  fi
 fi
 
 echo "== done in $(elapsed)" | tee -a "$results"

@@ -83,7 +83,7 @@ public final class ScoringJobs {
         double seconds = (System.nanoTime() - t0) / 1e9;
         long origins = n / b.horizon();
         long series = rows.select("series_id").distinct().count();
-        long allSeries = spark.read().parquet(cfg.preparedDir() + "/" + PreparedLayout.SERIES).select("series_id")
+        long allSeries = PreparedLayout.readSeries(spark, cfg.preparedDir()).select("series_id")
                 .distinct().count();
         report.stage("write");
         String table = cfg.outputDir() + "/forecasts";

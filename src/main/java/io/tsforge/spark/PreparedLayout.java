@@ -1,16 +1,27 @@
 package io.tsforge.spark;
 
+import org.apache.hadoop.fs.FileStatus;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The folders and schemas {@code prepare} writes, which every later job reads:
  * <ul>
- *   <li>{@code series/}: one row per resampled step, raw and normalized values, split, filled flag;</li>
+ *   <li>{@code series/}: one row per resampled step, raw and normalized values, split, filled flag (Parquet, or CSV
+ *   with a header under {@code output.format=csv}: read it with {@link #readSeries});</li>
  *   <li>{@code segments/}: one row per gap-free segment with its normalized values as float arrays, the compact form
  *   the training job cuts windows from (windows are never materialized lookback-fold);</li>
  *   <li>{@code windows/split=.../}: one row per window: segment, origin step, history length;</li>
@@ -45,6 +56,47 @@ public final class PreparedLayout {
             f.add(DataTypes.createStructField(v + "_norm", DataTypes.DoubleType, false));
         }
         return DataTypes.createStructType(f);
+    }
+
+    /**
+     * prepare's {@code series/} in the format it was written in: CSV when its part files are {@code .csv} (prepare ran
+     * with {@code output.format=csv}), Parquet otherwise. The CSV columns are typed as {@link #seriesSchema} types them,
+     * by name from the header: the fixed columns, then every value column and its {@code _norm} as doubles.
+     */
+    public static Dataset<Row> readSeries(SparkSession spark, String preparedDir) {
+        String path = preparedDir + "/" + SERIES;
+        if (!isCsv(spark, path)) {
+            return spark.read().parquet(path);
+        }
+        Map<String, DataType> fixed = Map.of("series_id", DataTypes.StringType, "timestamp", DataTypes.TimestampType,
+                "segment", DataTypes.IntegerType, "step", DataTypes.IntegerType, "split", DataTypes.StringType,
+                "filled", DataTypes.BooleanType, "raw_rows", DataTypes.IntegerType);
+        List<StructField> f = new ArrayList<>();
+        for (String name : spark.read().option("header", "true").csv(path).columns()) {
+            f.add(DataTypes.createStructField(name, fixed.getOrDefault(name, DataTypes.DoubleType), true));
+        }
+        // prepare writes its CSV with Spark's defaults (ISO-8601 timestamps with offset), read back with the same
+        return spark.read().option("header", "true").option("mode", "FAILFAST").schema(DataTypes.createStructType(f))
+                .csv(path);
+    }
+
+    private static boolean isCsv(SparkSession spark, String path) {
+        try {
+            Path p = new Path(path);
+            FileSystem fs = p.getFileSystem(spark.sparkContext().hadoopConfiguration());
+            if (!fs.exists(p)) {
+                return false;  // let the Parquet reader name the missing folder
+            }
+            for (FileStatus s : fs.listStatus(p)) {
+                String n = s.getPath().getName();
+                if (n.startsWith("part-") && (n.endsWith(".csv") || n.contains(".csv."))) {
+                    return true;
+                }
+            }
+            return false;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     /** {@code values[feature]} holds the normalized feature over the segment; {@code split} one code per step. */

@@ -68,7 +68,7 @@ public final class Scoring {
         for (String f : features) {
             fields.add(col("`" + f + "`"));
         }
-        Dataset<Row> rows = spark.read().parquet(preparedDir + "/" + PreparedLayout.SERIES)
+        Dataset<Row> rows = PreparedLayout.readSeries(spark, preparedDir)
                 .groupBy(col("series_id"), col("segment"))
                 .agg(sort_array(collect_list(struct(fields.toArray(new org.apache.spark.sql.Column[0])))).as("s"))
                 .repartition(partitions, col("series_id"))

@@ -197,6 +197,46 @@ class ScoringSparkTest {
     }
 
     @Test
+    void seriesPreparedAsCsvScoreLikeParquet() throws IOException {
+        // prepare with output.format=csv writes series/ as CSV; forecast and detect once read it as Parquet and failed
+        String csvOut = tmp.resolve("out-csv").toString();
+        Config c = config("output.dir=" + csvOut, "output.format=csv", "model.registry=" + tmp.resolve("out/models"),
+                "run.date=2024-03-26");
+        RunReport prep = new RunReport("prepare");
+        PrepareJob.run(spark, PrepareConfig.from(c), prep);
+        Storage.local().writeJson(PrepareConfig.from(c).outputDir() + "/_summary.json",
+                prep.summary("succeeded", c.effective(), null));
+        try (var files = Files.list(Path.of(csvOut, "prepared", PreparedLayout.SERIES))) {
+            assertTrue(files.anyMatch(f -> f.getFileName().toString().endsWith(".csv")), "prepare wrote no CSV");
+        }
+        RunReport fCsv = new RunReport("forecast");
+        ScoringJobs.forecast(spark, ScoringConfig.from(c), fCsv);
+        RunReport fRef = new RunReport("forecast");
+        ScoringJobs.forecast(spark, ScoringConfig.from(config("run.date=2024-03-26")), fRef);
+        assertEquals(6L, fCsv.count("series"));
+        assertEquals(fRef.count("rows_out"), fCsv.count("rows_out"));
+        Map<String, Double> ref = new java.util.HashMap<>();
+        for (Row x : read("forecasts", "2024-03-26").collectAsList()) {
+            ref.put(x.getAs("series_id") + "/" + x.getAs("step"), x.getAs("forecast"));
+        }
+        List<Row> got = spark.read().option("header", "true").option("inferSchema", "true")
+                .csv(csvOut + "/forecasts/run_date=2024-03-26").collectAsList();
+        assertEquals(ref.size(), got.size());
+        for (Row x : got) {
+            Double expected = ref.get(x.getAs("series_id") + "/" + x.getAs("step"));
+            assertEquals(expected, (double) x.getAs("forecast"), 1e-9, x.toString());
+        }
+        RunReport dCsv = new RunReport("detect");
+        ScoringJobs.detect(spark, ScoringConfig.from(c), dCsv);
+        RunReport dRef = new RunReport("detect");
+        ScoringJobs.detect(spark, ScoringConfig.from(config("run.date=2024-03-26")), dRef);
+        assertEquals(true, dCsv.count("rows_balanced"));
+        for (String k : List.of("rows_in", "rows_scored", "rows_flagged")) {
+            assertEquals(dRef.count(k), dCsv.count(k), k);
+        }
+    }
+
+    @Test
     void aModelForOtherColumnsIsRejectedBeforeScoring() throws IOException {
         ScoringConfig oneColumn = ScoringConfig.from(config("input.valueColumns=load_kw"));
         ConfigException e = assertThrows(ConfigException.class, () -> ScoringJobs.forecast(spark, oneColumn,

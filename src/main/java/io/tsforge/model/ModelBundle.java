@@ -146,12 +146,19 @@ public record ModelBundle(String dir, MultiLayerNetwork network, Normalizer norm
             String v = version;
             if (version.equals("latest")) {
                 Path latest = new Path(home, "latest");
-                if (!fs.exists(latest)) {
-                    throw new IllegalArgumentException("no model '" + name + "' in " + registry
-                            + ": " + latest + " does not exist (train one first)");
-                }
-                try (FSDataInputStream in = fs.open(latest)) {
-                    v = new String(in.readAllBytes(), StandardCharsets.UTF_8).trim();
+                v = readLatest(fs, latest);
+                if (v == null) {
+                    // write() replaces latest by delete-then-rename (Hadoop's rename does not overwrite), so a
+                    // writer killed in between leaves none for a moment; every vN folder is complete (renamed into
+                    // place after all its files), so the newest one is what latest names or is about to name.
+                    int newest = versions(fs, home).stream().mapToInt(Integer::intValue).max().orElse(0);
+                    if (newest == 0) {
+                        throw new IllegalArgumentException("no model '" + name + "' in " + registry
+                                + ": " + latest + " does not exist (train one first)");
+                    }
+                    v = "v" + newest;
+                    System.err.println("[model] " + latest + " is missing (a bundle write was interrupted while "
+                            + "replacing it); using the newest complete version, " + v);
                 }
             } else if (version.matches("\\d+")) {
                 v = "v" + version;
@@ -162,6 +169,15 @@ public record ModelBundle(String dir, MultiLayerNetwork network, Normalizer norm
             return home + "/" + v;
         } catch (IOException e) {
             throw new UncheckedIOException(e);
+        }
+    }
+
+    /** The version {@code latest} names, or null when the file does not exist (also if it vanishes while read). */
+    private static String readLatest(FileSystem fs, Path latest) throws IOException {
+        try (FSDataInputStream in = fs.open(latest)) {
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8).trim();
+        } catch (java.io.FileNotFoundException e) {
+            return null;
         }
     }
 

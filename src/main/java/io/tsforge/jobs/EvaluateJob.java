@@ -11,8 +11,10 @@ import io.tsforge.eval.DetectionCounts;
 import io.tsforge.eval.ForecastEvaluation;
 import io.tsforge.eval.Labels;
 import io.tsforge.eval.NabScorer;
+import io.tsforge.eval.NoveltyBaseline;
 import io.tsforge.eval.SeasonalResidualDetector;
 import io.tsforge.eval.SeasonalScale;
+import io.tsforge.eval.StreamingNoveltyDetector;
 import io.tsforge.io.NormalizerJson;
 import io.tsforge.io.Storage;
 import io.tsforge.model.ModelBundle;
@@ -51,14 +53,16 @@ import java.util.TreeMap;
 
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.max;
+import static org.apache.spark.sql.functions.min;
 
 /**
  * {@code evaluate}: judges a {@code forecast} output (a backtest) and/or a {@code detect} output against the prepared
  * data. Forecasts get MAE, RMSE, sMAPE, MASE and normalized MSE/MAE, overall, per step and per series, next to three
  * baselines forecast from the same origins: last value, seasonal naive ({@code evaluate.season}) and a linear
  * autoregression on {@code evaluate.lags} lags fitted with Spark MLlib on the training range. Anomaly rows get
- * precision, recall and F1 (plain and point-adjusted), time to detection and the three NAB scores, next to a
- * seasonal-naive residual detector. Writes {@code metrics.json}, {@code metrics.md} and {@code report.html}.
+ * precision, recall and F1 (plain and point-adjusted), time to detection and the three NAB scores, next to two
+ * non-deep detectors on the same rows: a seasonal-naive residual detector and the streaming novelty detector
+ * ({@link NoveltyBaseline}: fitted on the training rows before the first scored row, run online). Writes {@code metrics.json}, {@code metrics.md} and {@code report.html}.
  */
 public final class EvaluateJob {
 
@@ -67,6 +71,7 @@ public final class EvaluateJob {
     public static final String SEASONAL_NAIVE = "seasonal_naive";
     public static final String LINEAR_AR = "linear_ar";
     public static final String BASELINE_DETECTOR = "seasonal_residual";
+    public static final String NOVELTY_DETECTOR = "streaming_novelty";
 
     private EvaluateJob() {
     }
@@ -435,8 +440,11 @@ public final class EvaluateJob {
 
     /** One series' scored rows, in time order. */
     record SeriesRows(String series, long[] ts, double[] value, double[] score, boolean[] flagged,
-                      double[] baselineScore) implements Serializable {
+                      double[] baselineScore, double[] noveltyScore) implements Serializable {
     }
+
+    /** The detectors in the anomaly table. */
+    enum Detector { MODEL, SEASONAL_RESIDUAL, NOVELTY }
 
     private static Map<String, Map<String, Object>> anomalies(SparkSession spark, JavaSparkContext jsc,
                                                               EvaluateConfig cfg, JavaRDD<Scoring.SeriesSegment> segs,
@@ -449,11 +457,26 @@ public final class EvaluateJob {
         requireColumns(an, "evaluate.anomalies", cfg.anomalies(), "series_id", "timestamp", "value", "anomaly_score",
                 "is_anomaly");
         int season = cfg.season();
-        // the baseline detector: seasonal-naive residuals, fitted per series on its validation range (else training)
+        // the first row detect scored per series: the novelty baseline's probation ends before it
+        Map<String, Long> firstScored = new HashMap<>();
+        for (Row r : an.groupBy("series_id").agg(min(col("timestamp").cast("timestamp"))).collectAsList()) {
+            if (!r.isNullAt(1)) {
+                firstScored.put(r.getString(0), r.getTimestamp(1).getTime());
+            }
+        }
+        Broadcast<Map<String, Long>> firstB = jsc.broadcast(firstScored);
+        // the baseline detectors, per series: seasonal-naive residuals fitted on the validation range (else
+        // training); the streaming novelty detector fitted on the training rows before the first scored row
         JavaPairRDD<String, Iterable<Scoring.SeriesSegment>> bySeries = segs.groupBy(Scoring.SeriesSegment::seriesId);
         JavaRDD<Row> baseline = bySeries.flatMap(g -> {
             List<Scoring.SeriesSegment> list = new ArrayList<>();
             g._2().forEach(list::add);
+            list.sort((a, b) -> Long.compare(a.ts()[0], b.ts()[0]));
+            List<Row> out = new ArrayList<>();
+            Long first = firstB.value().get(g._1());
+            if (first == null) {
+                return out.iterator();
+            }
             List<double[]> ys = new ArrayList<>();
             List<boolean[]> val = new ArrayList<>();
             List<boolean[]> train = new ArrayList<>();
@@ -466,24 +489,28 @@ public final class EvaluateJob {
             if (d == null) {
                 d = SeasonalResidualDetector.fit(season, ys, train);
             }
-            List<Row> out = new ArrayList<>();
-            if (d == null) {
-                return out.iterator();
-            }
+            NoveltySeries nv = noveltySeries(list, first, season);
+            int offset = 0;
             for (int k = 0; k < list.size(); k++) {
-                double[] sc = d.scores(ys.get(k));
-                for (int t = 0; t < sc.length; t++) {
-                    if (!Double.isNaN(sc[t])) {
-                        out.add(RowFactory.create(g._1(), new Timestamp(list.get(k).ts()[t]), sc[t]));
+                long[] ts = list.get(k).ts();
+                double[] sc = d == null ? null : d.scores(ys.get(k));
+                for (int t = 0; t < ts.length; t++) {
+                    double b = sc == null ? Double.NaN : sc[t];
+                    double nov = nv.scores()[offset + t];
+                    if (ts[t] >= first && (!Double.isNaN(b) || !Double.isNaN(nov))) {
+                        out.add(RowFactory.create(g._1(), new Timestamp(ts[t]), Double.isNaN(b) ? null : b,
+                                Double.isNaN(nov) ? null : nov));
                     }
                 }
+                offset += ts.length;
             }
             return out.iterator();
         });
         Dataset<Row> baseDf = spark.createDataFrame(baseline, DataTypes.createStructType(List.of(
                 DataTypes.createStructField("series_id", DataTypes.StringType, false),
                 DataTypes.createStructField("timestamp", DataTypes.TimestampType, false),
-                DataTypes.createStructField("baseline_score", DataTypes.DoubleType, false))));
+                DataTypes.createStructField("baseline_score", DataTypes.DoubleType, true),
+                DataTypes.createStructField("novelty_score", DataTypes.DoubleType, true))));
         List<SeriesRows> series = an.select(col("series_id"), col("timestamp").cast("timestamp"),
                         col("value").cast("double"), col("anomaly_score").cast("double"),
                         col("is_anomaly").cast("boolean"))
@@ -504,6 +531,11 @@ public final class EvaluateJob {
                 .count()).sum());
         counts.put("threshold", cfg.threshold());
         counts.put("labels", cfg.labels());
+        counts.put("novelty_rows_unscored", series.stream().mapToLong(s -> Arrays.stream(s.noveltyScore())
+                .filter(Double::isNaN).count()).sum());
+        counts.put("novelty_probation", "the series' training rows before its first scored row; online after; "
+                + "quiet for " + season + " rows after an alarm; flags at its alarm level "
+                + StreamingNoveltyDetector.Settings.defaults().fireLevel());
         metrics.put("anomaly_rows", counts);
         report.count("anomaly_rows", rows);
         if (labels == null) {
@@ -515,8 +547,9 @@ public final class EvaluateJob {
             return null;
         }
         Map<String, Map<String, Object>> out = new LinkedHashMap<>();
-        out.put(MODEL, detectorMetrics(series, labels, false, cfg.threshold()));
-        out.put(BASELINE_DETECTOR, detectorMetrics(series, labels, true, cfg.threshold()));
+        out.put(MODEL, detectorMetrics(series, labels, Detector.MODEL, cfg.threshold()));
+        out.put(BASELINE_DETECTOR, detectorMetrics(series, labels, Detector.SEASONAL_RESIDUAL, cfg.threshold()));
+        out.put(NOVELTY_DETECTOR, detectorMetrics(series, labels, Detector.NOVELTY, cfg.threshold()));
         Map<String, Object> perSeries = new TreeMap<>();
         for (SeriesRows s : series) {
             perSeries.put(s.series(), DetectionCounts.ofSeries(s.ts(), s.flagged(), labels.windows(s.series()))
@@ -528,9 +561,10 @@ public final class EvaluateJob {
         report.count("anomaly_pa_f1", m.get("pa_f1"));
         report.count("nab_standard", m.get("nab_standard"));
         report.log(String.format(Locale.ROOT, "anomalies: F1 %.3f (point-adjusted %.3f), windows detected %s of %s; "
-                        + "NAB standard %.1f (baseline detector %.1f)", (double) m.get("f1"), (double) m.get("pa_f1"),
-                m.get("windows_detected"), m.get("windows"), (double) m.get("nab_standard"),
-                (double) out.get(BASELINE_DETECTOR).get("nab_standard")));
+                        + "NAB standard %.1f (seasonal-residual detector %.1f, streaming novelty detector %.1f)",
+                (double) m.get("f1"), (double) m.get("pa_f1"), m.get("windows_detected"), m.get("windows"),
+                (double) m.get("nab_standard"), (double) out.get(BASELINE_DETECTOR).get("nab_standard"),
+                (double) out.get(NOVELTY_DETECTOR).get("nab_standard")));
         // chart the labelled series first
         List<SeriesRows> order = new ArrayList<>(series);
         order.sort((a, b) -> Boolean.compare(labels.windows(b.series()).isEmpty() == false,
@@ -542,6 +576,27 @@ public final class EvaluateJob {
         return out;
     }
 
+    /** The novelty baseline's scores over a series' segments (in time order), concatenated. */
+    record NoveltySeries(int probation, double[] scores) {
+    }
+
+    static NoveltySeries noveltySeries(List<Scoring.SeriesSegment> segments, long firstScored, int suppressRows) {
+        int n = segments.stream().mapToInt(x -> x.ts().length).sum();
+        long[] ts = new long[n];
+        double[] y = new double[n];
+        boolean[] train = new boolean[n];
+        int i = 0;
+        for (Scoring.SeriesSegment s : segments) {
+            for (int t = 0; t < s.ts().length; t++, i++) {
+                ts[i] = s.ts()[t];
+                y[i] = s.values()[0][t];
+                train[i] = "train".equals(s.split()[t]);
+            }
+        }
+        NoveltyBaseline.Result r = NoveltyBaseline.score(ts, y, train, firstScored, suppressRows);
+        return new NoveltySeries(r.probation(), r.scores());
+    }
+
     static Iterator<SeriesRows> seriesRows(Iterator<Row> it) {
         List<SeriesRows> out = new ArrayList<>();
         String cur = null;
@@ -551,7 +606,7 @@ public final class EvaluateJob {
             if (cur != null && (r == null || !cur.equals(r.getString(0)))) {
                 int n = buf.size();
                 long[] ts = new long[n];
-                double[] v = new double[n], s = new double[n], b = new double[n];
+                double[] v = new double[n], s = new double[n], b = new double[n], nv = new double[n];
                 boolean[] f = new boolean[n];
                 for (int i = 0; i < n; i++) {
                     Row x = buf.get(i);
@@ -560,8 +615,9 @@ public final class EvaluateJob {
                     s[i] = x.isNullAt(3) ? Double.NaN : x.getDouble(3);
                     f[i] = !x.isNullAt(4) && x.getBoolean(4);
                     b[i] = x.isNullAt(5) ? Double.NaN : x.getDouble(5);
+                    nv[i] = x.isNullAt(6) ? Double.NaN : x.getDouble(6);
                 }
-                out.add(new SeriesRows(cur, ts, v, s, f, b));
+                out.add(new SeriesRows(cur, ts, v, s, f, b, nv));
                 buf.clear();
             }
             if (r == null) {
@@ -573,17 +629,27 @@ public final class EvaluateJob {
         return out.iterator();
     }
 
-    /** Plain and point-adjusted counts at the detector's flags, and the three NAB scores of its raw scores. */
-    static Map<String, Object> detectorMetrics(List<SeriesRows> series, Labels labels, boolean baseline,
+    /**
+     * Plain and point-adjusted counts at the detector's flags, and the three NAB scores of its raw scores. Flags: the
+     * model's {@code is_anomaly}; the seasonal-residual detector at {@code threshold} (its scores are on the model's
+     * scale); the novelty detector at its own alarm level.
+     */
+    static Map<String, Object> detectorMetrics(List<SeriesRows> series, Labels labels, Detector which,
                                                double threshold) {
         DetectionCounts all = new DetectionCounts();
         List<NabScorer.File> files = new ArrayList<>();
+        double fire = StreamingNoveltyDetector.Settings.defaults().fireLevel();
         for (SeriesRows s : series) {
-            double[] score = baseline ? s.baselineScore() : s.score();
-            boolean[] flags = baseline ? new boolean[score.length] : s.flagged();
-            if (baseline) {
+            double[] score = switch (which) {
+                case MODEL -> s.score();
+                case SEASONAL_RESIDUAL -> s.baselineScore();
+                case NOVELTY -> s.noveltyScore();
+            };
+            boolean[] flags = which == Detector.MODEL ? s.flagged() : new boolean[score.length];
+            if (which != Detector.MODEL) {
+                double level = which == Detector.NOVELTY ? fire : threshold;
                 for (int i = 0; i < score.length; i++) {
-                    flags[i] = score[i] >= threshold;
+                    flags[i] = score[i] >= level;
                 }
             }
             all.merge(DetectionCounts.ofSeries(s.ts(), flags, labels.windows(s.series())));

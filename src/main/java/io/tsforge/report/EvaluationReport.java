@@ -143,7 +143,7 @@ public final class EvaluationReport {
             sb.append('\n');
         }
         if (detection != null) {
-            sb.append("## Anomaly detection (model and baseline detector on the same rows)\n\n");
+            sb.append("## Anomaly detection (model and baseline detectors on the same rows)\n\n");
             sb.append("| detector | precision | recall | F1 | PA precision | PA recall | PA F1 | windows detected "
                     + "| mean delay (steps) | NAB standard | NAB low FP | NAB low FN |\n");
             sb.append("|---|---|---|---|---|---|---|---|---|---|---|---|\n");
@@ -156,8 +156,10 @@ public final class EvaluationReport {
                     .append(" | ").append(num(m.get("nab_standard"))).append(" | ").append(num(m.get("nab_low_fp")))
                     .append(" | ").append(num(m.get("nab_low_fn"))).append(" |\n"));
             sb.append("\nPlain counts compare rows; point-adjusted (PA) counts a whole label window as detected when "
-                    + "any of its rows is flagged. Flags: the detector's threshold; NAB: the best corpus-wide "
-                    + "threshold per profile.\n");
+                    + "any of its rows is flagged. Flags: the model's is_anomaly, seasonal_residual at the detection "
+                    + "threshold, streaming_novelty at its own alarm level ("
+                    + io.tsforge.eval.StreamingNoveltyDetector.Settings.defaults().fireLevel()
+                    + "; fitted on the training rows before the first scored row, then online); NAB: the best corpus-wide threshold per profile.\n");
         }
         return sb.toString();
     }

@@ -6,6 +6,11 @@ import io.tsforge.config.ConfigException;
 import io.tsforge.config.EvaluateConfig;
 import io.tsforge.config.PrepareConfig;
 import io.tsforge.core.Normalizer;
+import io.tsforge.eval.DetectionCounts;
+import io.tsforge.eval.Labels;
+import io.tsforge.eval.NabScorer;
+import io.tsforge.eval.NoveltyBaseline;
+import io.tsforge.eval.StreamingNoveltyDetector;
 import io.tsforge.io.NormalizerJson;
 import io.tsforge.io.Storage;
 import io.tsforge.jobs.EvaluateJob;
@@ -25,6 +30,7 @@ import java.sql.Timestamp;
 import java.time.LocalDateTime;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -213,6 +219,52 @@ class EvaluateSparkTest {
         assertTrue(b.path("nab_standard").isNumber() && b.path("rows").asLong() == 160, b.toString());
     }
 
+    /**
+     * The novelty baseline is a row of the anomaly table computed on the same 160 rows as the model: its counts and
+     * NAB score equal those recomputed Spark-free from the generating formula (probation: the 240 training rows,
+     * online from there, reported from step 320 where detect's rows start).
+     */
+    @Test
+    void noveltyBaselineIsScoredOnTheModelsRows() {
+        JsonNode an = json().path("anomaly");
+        assertEquals(List.of("model", "seasonal_residual", "streaming_novelty"), fieldNames(an));
+        JsonNode nv = an.path("streaming_novelty");
+        assertEquals(an.path("model").path("rows").asLong(), nv.path("rows").asLong());
+        assertEquals(160, nv.path("rows").asLong());
+        assertEquals(0L, ((Map<?, ?>) metrics.get("anomaly_rows")).get("novelty_rows_unscored"));
+        DetectionCounts all = new DetectionCounts();
+        List<NabScorer.File> files = new ArrayList<>();
+        List<Labels.Window> w = List.of(new Labels.Window(T0 + 340 * HOUR, T0 + 342 * HOUR));
+        double fire = StreamingNoveltyDetector.Settings.defaults().fireLevel();
+        for (String sid : List.of("a", "b")) {
+            long[] ts = new long[N];
+            double[] v = new double[N];
+            boolean[] train = new boolean[N];
+            for (int t = 0; t < N; t++) {
+                ts[t] = T0 + t * HOUR;
+                v[t] = value(sid, t);
+                train[t] = t < 240;
+            }
+            NoveltyBaseline.Result r = NoveltyBaseline.score(ts, v, train, T0 + 320 * HOUR, 24);
+            assertEquals(240, r.probation());
+            long[] sts = Arrays.copyOfRange(ts, 320, N);
+            double[] sc = Arrays.copyOfRange(r.scores(), 320, N);
+            boolean[] flags = new boolean[sc.length];
+            for (int i = 0; i < sc.length; i++) {
+                flags[i] = sc[i] >= fire;
+            }
+            List<Labels.Window> mine = sid.equals("a") ? w : List.of();
+            all.merge(DetectionCounts.ofSeries(sts, flags, mine));
+            files.add(new NabScorer.File(sid, sts, sc, mine));
+        }
+        assertEquals(all.tp(), nv.path("tp").asLong());
+        assertEquals(all.fp(), nv.path("fp").asLong());
+        assertEquals(all.fn(), nv.path("fn").asLong());
+        assertEquals(all.windowsDetected(), nv.path("windows_detected").asLong());
+        assertEquals(new NabScorer(0, 0).optimise(files, NabScorer.PROFILES.get(0)).normalized(),
+                nv.path("nab_standard").asDouble(), 1e-9);
+    }
+
     @Test
     void writesMarkdownAndASelfContainedReport() throws IOException {
         Path dir = tmp.resolve("out/evaluation/run_date=2024-02-01");
@@ -220,6 +272,10 @@ class EvaluateSparkTest {
         int model = md.indexOf("| model | 918 |");
         assertTrue(model > 0 && md.indexOf("| last_value |") > model && md.indexOf("| linear_ar |") > model, md);
         assertTrue(md.contains("| seasonal_residual |"), md);
+        int novelty = md.indexOf("| streaming_novelty |");
+        assertTrue(novelty > md.indexOf("| seasonal_residual |"), md);
+        assertTrue(Files.readString(dir.resolve("report.html")).contains("<td>streaming_novelty</td>"),
+                "the HTML anomaly table has the novelty row");
         String html = Files.readString(dir.resolve("report.html"));
         int images = html.split("data:image/png;base64,", -1).length - 1;
         assertEquals(5, images, "loss, two forecasts, two anomaly charts");

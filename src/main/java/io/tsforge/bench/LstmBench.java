@@ -29,6 +29,9 @@ import java.util.Random;
  */
 public final class LstmBench {
 
+    /** Implementation name for the fused layer on libnd4j's lstmLayer / lstmLayer_bp ops (its previous path). */
+    static final String FUSED_OP = "fused-op";
+
     private LstmBench() {
     }
 
@@ -48,6 +51,13 @@ public final class LstmBench {
         for (int i = 0; i < k; i++) {
             ws[i] = workload(workload, batch, names[i]);
             nets[i] = NetworkFactory.network(ws[i].cfg());
+            if (names[i].equals(FUSED_OP)) {
+                for (org.deeplearning4j.nn.api.Layer l : nets[i].getLayers()) {
+                    if (l instanceof io.tsforge.model.FusedLstmLayer.Impl f) {
+                        f.setUseLibnd4jOps(true);
+                    }
+                }
+            }
             params.append(' ').append(names[i]).append('=').append(nets[i].numParams());
         }
         System.out.printf(Locale.ROOT, "workload=%s params%s batches=%d omp=%s%n", workload, params,
@@ -121,7 +131,7 @@ public final class LstmBench {
     }
 
     static TrainBench.Workload workload(String name, int batch, String impl) {
-        Map<String, String> extra = Map.of("model.lstmImplementation", impl);
+        Map<String, String> extra = Map.of("model.lstmImplementation", impl.equals(FUSED_OP) ? "fused" : impl);
         return switch (name) {
             case "sine" -> TrainBench.sine(batch, 24, 32, 1, extra);
             case "large" -> TrainBench.sine(batch, 168, 128, 2, extra);

@@ -27,6 +27,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.DynamicCustomOp;
 import org.nd4j.linalg.factory.Broadcast;
 import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
 
 /**
  * An LSTM layer for a {@link org.deeplearning4j.nn.multilayer.MultiLayerNetwork} that runs libnd4j's fused
@@ -425,18 +426,40 @@ public class FusedLstmLayer extends NcwLayer {
     // ------------------------------------------------------------------------------------------------ runtime
 
     /**
-     * The runtime layer: DL4J's SameDiff layer (parameter and gradient views, mask bookkeeping) with the forward pass
-     * run by libnd4j's {@code lstmLayer} op and the backward pass by {@code lstmLayer_bp} (which recomputes the
-     * forward pass internally), so nothing is cached between calls.
+     * The runtime layer: DL4J's SameDiff layer (parameter and gradient views, mask bookkeeping) with a hand-written
+     * forward and backward pass ({@link BlasPass}): the matrix products are BLAS gemms through ND4J on preallocated
+     * arrays, the element-wise gate math is a Java loop over the arrays' direct buffers, and a training forward pass
+     * keeps its gates and states for the backward pass. {@link #setUseLibnd4jOps} switches to libnd4j's fused
+     * {@code lstmLayer} / {@code lstmLayer_bp} ops instead (the tests' and the benchmark's cross-check; also used for
+     * data types other than FLOAT and DOUBLE).
      */
     public static class Impl extends org.deeplearning4j.nn.layers.samediff.SameDiffLayer {
+
+        private boolean useLibnd4jOps;
+        /** The last training forward pass, for the backward pass on the same input and mask; else null. */
+        private BlasPass cached;
 
         public Impl(NeuralNetConfiguration conf, DataType dataType) {
             super(conf, dataType);
         }
 
+        /** true: run libnd4j's {@code lstmLayer} / {@code lstmLayer_bp} ops (the previous implementation). */
+        public void setUseLibnd4jOps(boolean useLibnd4jOps) {
+            this.useLibnd4jOps = useLibnd4jOps;
+            this.cached = null;
+        }
+
+        public boolean isUseLibnd4jOps() {
+            return useLibnd4jOps;
+        }
+
         private FusedLstmLayer lstm() {
             return (FusedLstmLayer) layerConf();
+        }
+
+        private boolean blas() {
+            DataType dt = paramTable.get(WEIGHT_KEY).dataType();
+            return !useLibnd4jOps && (dt == DataType.FLOAT || dt == DataType.DOUBLE);
         }
 
         @Override
@@ -444,9 +467,18 @@ public class FusedLstmLayer extends NcwLayer {
             assertInputSet(false);
             applyDropOutIfNecessary(training, workspaceMgr);
             lstm().validateInput(input);
+            cached = null;
             INDArray out;
             try (MemoryWorkspace ignored = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
-                out = new Pass().forward();
+                if (blas()) {
+                    BlasPass pass = new BlasPass();
+                    out = pass.forward();
+                    if (training) {
+                        cached = pass;
+                    }
+                } else {
+                    out = new OpPass().forward();
+                }
             }
             return workspaceMgr.dup(ArrayType.ACTIVATIONS, out);
         }
@@ -458,7 +490,17 @@ public class FusedLstmLayer extends NcwLayer {
             INDArray epsOut;
             Gradient g = new DefaultGradient();
             try (MemoryWorkspace ignored = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
-                epsOut = new Pass().backward(epsilon);
+                if (blas()) {
+                    BlasPass pass = cached != null && cached.in == input && cached.mask == maskArray ? cached : null;
+                    cached = null;
+                    if (pass == null) {
+                        pass = new BlasPass();
+                        pass.forward();
+                    }
+                    epsOut = pass.backward(epsilon);
+                } else {
+                    epsOut = new OpPass().backward(epsilon);
+                }
                 for (String key : paramTable.keySet()) {
                     g.gradientForVariable().put(key, gradTable.get(key));
                 }
@@ -466,8 +508,257 @@ public class FusedLstmLayer extends NcwLayer {
             return new Pair<>(g, backpropDropOutIfPresent(workspaceMgr.dup(ArrayType.ACTIVATION_GRAD, epsOut)));
         }
 
-        /** The op arguments for the current input and mask. */
-        private final class Pass {
+        @Override
+        public void clear() {
+            super.clear();
+            cached = null;
+        }
+
+        /**
+         * One forward (and backward) pass with BLAS products and Java element-wise loops, in TNS row blocks: row
+         * t·mb + r of the [T·mb, ·] arrays is example r at step t. The forward pass keeps the gate activations
+         * [i|f|g|o] (in place of the pre-activations), c, tanh(c) and h for the backward pass.
+         */
+        private final class BlasPass {
+            final INDArray in = input;
+            final INDArray mask = maskArray;
+            final DataType dt = paramTable.get(WEIGHT_KEY).dataType();
+            final int mb = (int) input.size(0);
+            final int steps = (int) input.size(2);
+            final int nIn = (int) input.size(1);
+            final int n = (int) lstm().getNOut();
+            final boolean seq = lstm().isReturnSequence();
+            final INDArray w = paramTable.get(WEIGHT_KEY);
+            final INDArray rw = paramTable.get(RECURRENT_WEIGHT_KEY);
+            final INDArray b = paramTable.get(BIAS_KEY).reshape(1, 4L * n);
+            /** Per-example lengths of a right-padded mask; null = every step is real. */
+            final int[] lengths = rightPaddedLengths(maskArray, mb, steps);
+            /** Input [T·mb, nIn] (TNS). */
+            INDArray x;
+            /** Gate activations [T·mb, 4n]. */
+            INDArray z;
+            /** Cell states and their tanh [T·mb, n]. */
+            INDArray c;
+            INDArray tc;
+            /** Outputs [(T+1)·mb, n]: block 0 is h_{-1} = 0, block t + 1 is h_t. */
+            INDArray h;
+
+            private INDArray rows(INDArray a, long fromBlock, long toBlock) {
+                return a.get(NDArrayIndex.interval(fromBlock * mb, toBlock * mb), NDArrayIndex.all());
+            }
+
+            INDArray forward() {
+                x = input.castTo(dt).permute(2, 0, 1).dup('c').reshape('c', (long) steps * mb, nIn);
+                z = Nd4j.zeros(dt, (long) steps * mb, 4L * n).addiRowVector(b);
+                Nd4j.gemm(x, w, z, false, false, 1.0, 1.0);                          // X·W + b, all steps
+                c = Nd4j.create(dt, (long) steps * mb, n);
+                tc = Nd4j.create(dt, (long) steps * mb, n);
+                h = Nd4j.zeros(dt, (long) (steps + 1) * mb, n);
+                Buf zb = Buf.of(z);
+                Buf cb = Buf.of(c);
+                Buf tcb = Buf.of(tc);
+                Buf hb = Buf.of(h);
+                int n4 = 4 * n;
+                for (int t = 0; t < steps; t++) {
+                    if (t > 0) {
+                        Nd4j.gemm(rows(h, t, t + 1), rw, rows(z, t, t + 1), false, false, 1.0, 1.0);
+                    }
+                    for (int r = 0; r < mb; r++) {
+                        int row = t * mb + r;
+                        int zo = row * n4;
+                        int co = row * n;
+                        int po = (row - mb) * n;                                       // c_{t-1}
+                        int ho = (row + mb) * n;                                       // h_t
+                        for (int j = 0; j < n; j++) {
+                            double i = sigmoid(zb.get(zo + j));
+                            double f = sigmoid(zb.get(zo + n + j));
+                            double g = Math.tanh(zb.get(zo + 2 * n + j));
+                            double o = sigmoid(zb.get(zo + 3 * n + j));
+                            double cPrev = t > 0 ? cb.get(po + j) : 0.0;
+                            double cc = f * cPrev + i * g;
+                            double tcc = Math.tanh(cc);
+                            zb.set(zo + j, i);
+                            zb.set(zo + n + j, f);
+                            zb.set(zo + 2 * n + j, g);
+                            zb.set(zo + 3 * n + j, o);
+                            cb.set(co + j, cc);
+                            tcb.set(co + j, tcc);
+                            hb.set(ho + j, o * tcc);
+                        }
+                    }
+                }
+                if (seq) {
+                    INDArray out = rows(h, 1, steps + 1).reshape('c', steps, mb, n).permute(1, 2, 0).dup('c');
+                    if (lengths != null) {                                             // zero the padded steps
+                        Buf ob = Buf.of(out);
+                        for (int r = 0; r < mb; r++) {
+                            for (int j = 0; j < n; j++) {
+                                int base = (r * n + j) * steps;
+                                for (int t = lengths[r]; t < steps; t++) {
+                                    ob.set(base + t, 0.0);
+                                }
+                            }
+                        }
+                    }
+                    return out;                                                        // NCW [mb, n, T]
+                }
+                if (lengths == null) {
+                    return rows(h, steps, steps + 1).dup('c');                          // [mb, n]
+                }
+                INDArray out = Nd4j.zeros(dt, mb, n);                                  // h at each last real step
+                Buf ob = Buf.of(out);
+                for (int r = 0; r < mb; r++) {
+                    int src = (lengths[r] * mb + r) * n;                               // block lengths[r] = h_{L-1}
+                    for (int j = 0; lengths[r] > 0 && j < n; j++) {
+                        ob.set(r * n + j, hb.get(src + j));
+                    }
+                }
+                return out;
+            }
+
+            /** dL/dh_t from the layer's output gradient, [T·mb, n], zero at padded steps. */
+            private INDArray outputGradient(INDArray epsilon) {
+                INDArray eps = epsilon.castTo(dt);
+                if (seq) {
+                    INDArray e = eps.permute(2, 0, 1).dup('c').reshape('c', (long) steps * mb, n);
+                    if (lengths != null) {
+                        Buf eb = Buf.of(e);
+                        for (int r = 0; r < mb; r++) {
+                            for (int t = lengths[r]; t < steps; t++) {
+                                for (int j = 0; j < n; j++) {
+                                    eb.set((t * mb + r) * n + j, 0.0);
+                                }
+                            }
+                        }
+                    }
+                    return e;
+                }
+                INDArray e = Nd4j.zeros(dt, (long) steps * mb, n);
+                Buf eb = Buf.of(e);
+                Buf src = Buf.of(eps.dup('c'));
+                for (int r = 0; r < mb; r++) {
+                    int last = lengths == null ? steps - 1 : lengths[r] - 1;
+                    for (int j = 0; last >= 0 && j < n; j++) {
+                        eb.set((last * mb + r) * n + j, src.get(r * n + j));
+                    }
+                }
+                return e;
+            }
+
+            /** Writes the parameter gradients into the layer's gradient views, returns dL/dInput (NCW). */
+            INDArray backward(INDArray epsilon) {
+                INDArray e = outputGradient(epsilon);
+                int n4 = 4 * n;
+                INDArray dz = Nd4j.create(dt, (long) steps * mb, n4);
+                INDArray dhRec = Nd4j.zeros(dt, mb, n);                                // dL/dh_t via h_{t+1}
+                double[] dcNext = new double[mb * n];                                  // dL/dc_t via c_{t+1}
+                Buf eb = Buf.of(e);
+                Buf zb = Buf.of(z);
+                Buf cb = Buf.of(c);
+                Buf tcb = Buf.of(tc);
+                Buf db = Buf.of(dz);
+                Buf dhb = Buf.of(dhRec);
+                for (int t = steps - 1; t >= 0; t--) {
+                    for (int r = 0; r < mb; r++) {
+                        int row = t * mb + r;
+                        int zo = row * n4;
+                        int co = row * n;
+                        int po = (row - mb) * n;
+                        for (int j = 0; j < n; j++) {
+                            int k = r * n + j;
+                            double dh = eb.get(co + j) + (t < steps - 1 ? dhb.get(k) : 0.0);
+                            double i = zb.get(zo + j);
+                            double f = zb.get(zo + n + j);
+                            double g = zb.get(zo + 2 * n + j);
+                            double o = zb.get(zo + 3 * n + j);
+                            double tcc = tcb.get(co + j);
+                            double cPrev = t > 0 ? cb.get(po + j) : 0.0;
+                            double dc = dh * o * (1 - tcc * tcc) + dcNext[k];
+                            db.set(zo + j, dc * g * i * (1 - i));
+                            db.set(zo + n + j, dc * cPrev * f * (1 - f));
+                            db.set(zo + 2 * n + j, dc * i * (1 - g * g));
+                            db.set(zo + 3 * n + j, dh * tcc * o * (1 - o));
+                            dcNext[k] = dc * f;
+                        }
+                    }
+                    if (t > 0) {
+                        Nd4j.gemm(rows(dz, t, t + 1), rw, dhRec, false, true, 1.0, 0.0);   // dZ_t·RW^T
+                    }
+                }
+                gradTable.get(WEIGHT_KEY).assign(Nd4j.gemm(x, dz, true, false));
+                gradTable.get(RECURRENT_WEIGHT_KEY).assign(Nd4j.gemm(rows(h, 0, steps), dz, true, false));
+                gradTable.get(BIAS_KEY).assign(dz.sum(0).reshape(gradTable.get(BIAS_KEY).shape()));
+                INDArray dx = Nd4j.gemm(dz, w, false, true);                           // [T·mb, nIn]
+                return dx.reshape('c', steps, mb, nIn).permute(1, 2, 0).dup('c').castTo(input.dataType());
+            }
+        }
+
+        private static double sigmoid(double v) {
+            return 1.0 / (1.0 + Math.exp(-v));
+        }
+
+        /** Element access to the direct buffer of a dense c-order FLOAT or DOUBLE array at offset 0. */
+        private abstract static class Buf {
+            static Buf of(INDArray a) {
+                long[] shape = a.shape();
+                long[] strides = a.stride();
+                long expected = 1;
+                for (int d = shape.length - 1; d >= 0; d--) {
+                    if (shape[d] > 1 && strides[d] != expected) {
+                        throw new IllegalStateException("FusedLstmLayer: internal array must be dense c-order");
+                    }
+                    expected *= shape[d];
+                }
+                if (a.offset() != 0) {
+                    throw new IllegalStateException("FusedLstmLayer: internal array must start at offset 0");
+                }
+                java.nio.ByteBuffer bb = a.data().asNio().order(java.nio.ByteOrder.nativeOrder());
+                return a.dataType() == DataType.DOUBLE ? new D(bb.asDoubleBuffer()) : new F(bb.asFloatBuffer());
+            }
+
+            abstract double get(int i);
+
+            abstract void set(int i, double v);
+        }
+
+        private static final class F extends Buf {
+            private final java.nio.FloatBuffer b;
+
+            F(java.nio.FloatBuffer b) {
+                this.b = b;
+            }
+
+            @Override
+            double get(int i) {
+                return b.get(i);
+            }
+
+            @Override
+            void set(int i, double v) {
+                b.put(i, (float) v);
+            }
+        }
+
+        private static final class D extends Buf {
+            private final java.nio.DoubleBuffer b;
+
+            D(java.nio.DoubleBuffer b) {
+                this.b = b;
+            }
+
+            @Override
+            double get(int i) {
+                return b.get(i);
+            }
+
+            @Override
+            void set(int i, double v) {
+                b.put(i, v);
+            }
+        }
+
+        /** The libnd4j op path ({@link #setUseLibnd4jOps}): the op arguments for the current input and mask. */
+        private final class OpPass {
             final DataType dt = paramTable.get(WEIGHT_KEY).dataType();
             final long mb = input.size(0);
             final long steps = input.size(2);

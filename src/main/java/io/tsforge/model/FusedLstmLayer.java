@@ -533,35 +533,29 @@ public class FusedLstmLayer extends NcwLayer {
             final INDArray b = paramTable.get(BIAS_KEY).reshape(1, 4L * n);
             /** Per-example lengths of a right-padded mask; null = every step is real. */
             final int[] lengths = rightPaddedLengths(maskArray, mb, steps);
-            /** Input [T·mb, nIn] (TNS). */
-            INDArray x;
-            /** Gate activations [T·mb, 4n]. */
-            INDArray z;
-            /** Cell states and their tanh [T·mb, n]. */
-            INDArray c;
-            INDArray tc;
-            /** Outputs [(T+1)·mb, n]: block 0 is h_{-1} = 0, block t + 1 is h_t. */
-            INDArray h;
+            final Scratch s = scratch(dt, mb, steps, nIn, n);
+            final INDArray x = s.x;
+            final INDArray z = s.z;
+            final INDArray c = s.c;
+            final INDArray h = s.h;
 
             private INDArray rows(INDArray a, long fromBlock, long toBlock) {
                 return a.get(NDArrayIndex.interval(fromBlock * mb, toBlock * mb), NDArrayIndex.all());
             }
 
             INDArray forward() {
-                x = input.castTo(dt).permute(2, 0, 1).dup('c').reshape('c', (long) steps * mb, nIn);
-                z = Nd4j.zeros(dt, (long) steps * mb, 4L * n).addiRowVector(b);
+                x.reshape('c', steps, mb, nIn).assign(input.castTo(dt).permute(2, 0, 1));       // TNS
+                z.assign(0).addiRowVector(b);
                 Nd4j.gemm(x, w, z, false, false, 1.0, 1.0);                          // X·W + b, all steps
-                c = Nd4j.create(dt, (long) steps * mb, n);
-                tc = Nd4j.create(dt, (long) steps * mb, n);
-                h = Nd4j.zeros(dt, (long) (steps + 1) * mb, n);
-                Buf zb = Buf.of(z);
-                Buf cb = Buf.of(c);
-                Buf tcb = Buf.of(tc);
-                Buf hb = Buf.of(h);
+                Buf zb = s.zb;
+                Buf cb = s.cb;
+                Buf tcb = s.tcb;
+                Buf hb = s.hb;
                 int n4 = 4 * n;
+                boolean exact = dt == DataType.DOUBLE;                                 // FLOAT: tanh through exp
                 for (int t = 0; t < steps; t++) {
                     if (t > 0) {
-                        Nd4j.gemm(rows(h, t, t + 1), rw, rows(z, t, t + 1), false, false, 1.0, 1.0);
+                        Nd4j.gemm(s.hStep[t], rw, s.zStep[t], false, false, 1.0, 1.0);   // + h_{t-1}·RW
                     }
                     for (int r = 0; r < mb; r++) {
                         int row = t * mb + r;
@@ -572,11 +566,11 @@ public class FusedLstmLayer extends NcwLayer {
                         for (int j = 0; j < n; j++) {
                             double i = sigmoid(zb.get(zo + j));
                             double f = sigmoid(zb.get(zo + n + j));
-                            double g = Math.tanh(zb.get(zo + 2 * n + j));
+                            double g = exact ? Math.tanh(zb.get(zo + 2 * n + j)) : tanh(zb.get(zo + 2 * n + j));
                             double o = sigmoid(zb.get(zo + 3 * n + j));
                             double cPrev = t > 0 ? cb.get(po + j) : 0.0;
                             double cc = f * cPrev + i * g;
-                            double tcc = Math.tanh(cc);
+                            double tcc = exact ? Math.tanh(cc) : tanh(cc);
                             zb.set(zo + j, i);
                             zb.set(zo + n + j, f);
                             zb.set(zo + 2 * n + j, g);
@@ -649,15 +643,16 @@ public class FusedLstmLayer extends NcwLayer {
             INDArray backward(INDArray epsilon) {
                 INDArray e = outputGradient(epsilon);
                 int n4 = 4 * n;
-                INDArray dz = Nd4j.create(dt, (long) steps * mb, n4);
-                INDArray dhRec = Nd4j.zeros(dt, mb, n);                                // dL/dh_t via h_{t+1}
-                double[] dcNext = new double[mb * n];                                  // dL/dc_t via c_{t+1}
+                INDArray dz = s.dz;
+                INDArray dhRec = s.dhRec;                                              // dL/dh_t via h_{t+1}
+                double[] dcNext = s.dcNext;                                            // dL/dc_t via c_{t+1}
+                Arrays.fill(dcNext, 0.0);
                 Buf eb = Buf.of(e);
-                Buf zb = Buf.of(z);
-                Buf cb = Buf.of(c);
-                Buf tcb = Buf.of(tc);
-                Buf db = Buf.of(dz);
-                Buf dhb = Buf.of(dhRec);
+                Buf zb = s.zb;
+                Buf cb = s.cb;
+                Buf tcb = s.tcb;
+                Buf db = s.dzb;
+                Buf dhb = s.dhb;
                 for (int t = steps - 1; t >= 0; t--) {
                     for (int r = 0; r < mb; r++) {
                         int row = t * mb + r;
@@ -682,7 +677,7 @@ public class FusedLstmLayer extends NcwLayer {
                         }
                     }
                     if (t > 0) {
-                        Nd4j.gemm(rows(dz, t, t + 1), rw, dhRec, false, true, 1.0, 0.0);   // dZ_t·RW^T
+                        Nd4j.gemm(s.dzStep[t], rw, dhRec, false, true, 1.0, 0.0);         // dZ_t·RW^T
                     }
                 }
                 gradTable.get(WEIGHT_KEY).assign(Nd4j.gemm(x, dz, true, false));
@@ -695,6 +690,86 @@ public class FusedLstmLayer extends NcwLayer {
 
         private static double sigmoid(double v) {
             return 1.0 / (1.0 + Math.exp(-v));
+        }
+
+        /** tanh through exp (an intrinsic; Math.tanh is not), absolute error ~1e-16, saturating to ±1; for FLOAT. */
+        private static double tanh(double v) {
+            return 1.0 - 2.0 / (Math.exp(2.0 * v) + 1.0);
+        }
+
+        /** Arrays for {@link BlasPass}, reused while the minibatch shape stays the same. */
+        private Scratch scratch;
+
+        private Scratch scratch(DataType dt, int mb, int steps, int nIn, int n) {
+            Scratch s = scratch;
+            if (s == null || s.dt != dt || s.mb != mb || s.steps != steps || s.nIn != nIn || s.n != n) {
+                try (MemoryWorkspace ignored = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
+                    s = new Scratch(dt, mb, steps, nIn, n);
+                }
+                scratch = s;
+            }
+            return s;
+        }
+
+        /**
+         * Preallocated [T·mb, ·] arrays (row t·mb + r = example r at step t) with their per-step row-block views and
+         * direct buffers: input, gate activations [i|f|g|o], c, tanh(c), h ([(T+1)·mb, n], block 0 = h_{-1} = 0),
+         * gate gradients, and the recurrent gradients dL/dh, dL/dc carried from step t + 1 to t.
+         */
+        private static final class Scratch {
+            final DataType dt;
+            final int mb;
+            final int steps;
+            final int nIn;
+            final int n;
+            final INDArray x;
+            final INDArray z;
+            final INDArray c;
+            final INDArray tc;
+            final INDArray h;
+            final INDArray dz;
+            final INDArray dhRec;
+            final double[] dcNext;
+            final INDArray[] hStep;
+            final INDArray[] zStep;
+            final INDArray[] dzStep;
+            final Buf zb;
+            final Buf cb;
+            final Buf tcb;
+            final Buf hb;
+            final Buf dzb;
+            final Buf dhb;
+
+            Scratch(DataType dt, int mb, int steps, int nIn, int n) {
+                this.dt = dt;
+                this.mb = mb;
+                this.steps = steps;
+                this.nIn = nIn;
+                this.n = n;
+                long rows = (long) steps * mb;
+                x = Nd4j.create(dt, rows, nIn);
+                z = Nd4j.create(dt, rows, 4L * n);
+                c = Nd4j.create(dt, rows, n);
+                tc = Nd4j.create(dt, rows, n);
+                h = Nd4j.zeros(dt, rows + mb, n);
+                dz = Nd4j.create(dt, rows, 4L * n);
+                dhRec = Nd4j.zeros(dt, mb, n);
+                dcNext = new double[mb * n];
+                hStep = new INDArray[steps];
+                zStep = new INDArray[steps];
+                dzStep = new INDArray[steps];
+                for (int t = 0; t < steps; t++) {
+                    hStep[t] = h.get(NDArrayIndex.interval((long) t * mb, (long) (t + 1) * mb), NDArrayIndex.all());
+                    zStep[t] = z.get(NDArrayIndex.interval((long) t * mb, (long) (t + 1) * mb), NDArrayIndex.all());
+                    dzStep[t] = dz.get(NDArrayIndex.interval((long) t * mb, (long) (t + 1) * mb), NDArrayIndex.all());
+                }
+                zb = Buf.of(z);
+                cb = Buf.of(c);
+                tcb = Buf.of(tc);
+                hb = Buf.of(h);
+                dzb = Buf.of(dz);
+                dhb = Buf.of(dhRec);
+            }
         }
 
         /** Element access to the direct buffer of a dense c-order FLOAT or DOUBLE array at offset 0. */

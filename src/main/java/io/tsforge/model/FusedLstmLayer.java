@@ -30,10 +30,14 @@ import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.NDArrayIndex;
 
 /**
- * An LSTM layer for a {@link org.deeplearning4j.nn.multilayer.MultiLayerNetwork} that runs libnd4j's fused
- * {@code lstmLayer} op for the forward pass and its {@code lstmLayer_bp} op for the backward pass: one native call
- * each per minibatch, where DL4J's {@code LSTM} layer issues several ND4J operations per time step from Java (the
- * per-operation overhead that makes it slow for small minibatches, shared/BENCHMARKS.md section 3). Configured like
+ * An LSTM layer for a {@link org.deeplearning4j.nn.multilayer.MultiLayerNetwork} with a hand-written forward and
+ * backward pass: the matrix products are a few large BLAS gemms through ND4J (the input products of all steps in one,
+ * one recurrent product per step, the weight gradients of all steps in one each), the element-wise gate math is a Java
+ * loop, and the training forward pass keeps its gates and states for the backward pass. DL4J's {@code LSTM} layer
+ * issues several ND4J operations per time step from Java (the per-operation overhead that makes it slow for small
+ * minibatches, shared/BENCHMARKS.md section 3); libnd4j's fused {@code lstmLayer} / {@code lstmLayer_bp} ops, which
+ * this layer ran before (still available, {@link Impl#setUseLibnd4jOps}), recompute the forward pass in the backward
+ * op and allocate temporaries per step. Configured like
  * {@link GruLayer}: {@code new FusedLstmLayer(nIn, nOut, returnSequence)} or {@link #builder()}; NCW input
  * [minibatch, nIn, T]; round-trips through the network JSON / {@code ModelSerializer}.
  *
@@ -58,28 +62,34 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
  *
  * <h2>Masks</h2>
  * The features mask [mb, T] must be right-padded: each row is 1 for its first L<sub>i</sub> steps (the example's real
- * history) and 0 after; any other mask is rejected with an exception naming the row. The op itself does not take a
- * mask but an optional per-example length vector (seqLen); with seqLen, libnd4j's time loop switches to one example
- * at a time (vector-matrix products, mb times as many native calls), which would undo the point of the fused op. So
- * this layer never passes seqLen: the recurrence is causal, so the state at step L<sub>i</sub> − 1 does not depend on
- * the padded steps after it, and
+ * history) and 0 after; any other mask is rejected with an exception naming the row. The whole minibatch runs over
+ * all T steps (per-example lengths would turn the products into one example at a time, as libnd4j's seqLen mode
+ * does): the recurrence is causal, so the state at step L<sub>i</sub> − 1 does not depend on the padded steps after
+ * it, and
  * <ul>
  *   <li>{@code returnSequence = false}: the output [mb, nOut] is h at each example's last real step (L<sub>i</sub> −
- *       1), selected from the full sequence; without a mask, or with a mask of ones, the op's last-step output is used
- *       directly. An example with L<sub>i</sub> = 0 gets h = 0. The mask is consumed. This is what DL4J's
+ *       1), selected from the full sequence; without a mask, or with a mask of ones, the last step's h. An example with L<sub>i</sub> = 0 gets h = 0. The mask is consumed. This is what DL4J's
  *       {@code LastTimeStep(LSTM)} gives.</li>
  *   <li>{@code returnSequence = true}: the output [mb, nOut, T] holds h<sub>t</sub> at real steps and 0 at padded ones
- *       (DL4J's LSTM convention, and what the op's seqLen mode returns); the mask is passed on, so layers stack.</li>
+ *       (DL4J's LSTM convention, and what libnd4j's seqLen mode returns); the mask is passed on, so layers stack.</li>
  * </ul>
- * The backward pass gives the op a zero output gradient at padded steps, so nothing flows through them: parameter
+ * The backward pass starts from a zero output gradient at padded steps, so nothing flows through them: parameter
  * gradients are those of the unpadded prefixes and the input gradient is 0 at padded steps.
  *
  * <h2>Implementation path</h2>
  * As for {@link GruLayer}, the configuration is a {@link SameDiffLayer} (parameters, initialisation, JSON, shapes)
- * and {@link #instantiate} returns {@link Impl}, which runs the ops directly; SameDiff's automatic differentiation is
- * not used (it is wrong for recurrent graphs in ND4J 1.0.0-M2, see {@link GruLayer}). {@link #defineLayer} gives the
- * same forward pass as an unrolled SameDiff graph, used by the tests as a cross-check. The ops run in data format
- * TNS ([T, mb, nIn], contiguous [mb, nIn] slices per step), so the input is permuted once per pass.
+ * and {@link #instantiate} returns {@link Impl}, which runs the passes itself; SameDiff's automatic differentiation
+ * is not used (it is wrong for recurrent graphs in ND4J 1.0.0-M2, see {@link GruLayer}). {@link #defineLayer} gives
+ * the same forward pass as an unrolled SameDiff graph, used by the tests as a cross-check. Internally the data is TNS:
+ * row t·mb + r of [T·mb, ·] arrays is example r at step t, so a step is a contiguous block of rows and the input is
+ * permuted once per pass. Forward: Z = X·W + b for all steps (one gemm), then per step Z<sub>t</sub> +=
+ * h<sub>t−1</sub>·RW (gemm with beta = 1 into a preallocated row-block view) and the gates, c and h in a Java loop
+ * over the arrays' direct buffers. Backward, per step: the gate gradients dZ<sub>t</sub> in Java and dh<sub>t−1</sub>
+ * = dZ<sub>t</sub>·RW<sup>T</sup> (one gemm); then dW = X<sup>T</sup>·dZ, dRW = H<sub>prev</sub><sup>T</sup>·dZ,
+ * dX = dZ·W<sup>T</sup> (one gemm each over all steps), db = column sums of dZ. The arrays are allocated once per
+ * minibatch shape and reused; the backward pass reuses the forward state when it gets the same input and mask object
+ * as the last training forward pass, else it recomputes it. FLOAT and DOUBLE run this path (FLOAT computes in double
+ * per element, tanh through exp); other data types use libnd4j's ops.
  * {@code FusedLstmLayerTest} checks the gradients with DL4J's {@code GradientCheckUtil} and the forward pass against
  * DL4J's own {@code LSTM} with the same weights.
  * Not supported: {@code rnnTimeStep} state carry-over, truncated BPTT, NWC input, masks with holes, recurrent dropout.

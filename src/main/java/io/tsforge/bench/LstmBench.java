@@ -14,7 +14,8 @@ import java.util.Random;
 
 /**
  * Training time per epoch of DL4J's {@code LSTM} layer against the project's {@code FusedLstmLayer}
- * ({@code model.lstmImplementation} dl4j / fused), single-JVM {@code MultiLayerNetwork.fit}, same data, same
+ * ({@code model.lstmImplementation} dl4j / fused; "fused-op" = fused on libnd4j's lstmLayer ops), single-JVM
+ * {@code MultiLayerNetwork.fit}, same data, same
  * minibatches, same order, same initial weights up to the gate layout. The two networks train in the same JVM,
  * epoch by epoch in alternation (dl4j, fused, then fused, dl4j, ...), so that both see the same machine load; the
  * ratio is what to read when the machine is shared.

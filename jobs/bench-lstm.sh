@@ -10,7 +10,8 @@
 # the netlib reference BLAS; so PyTorch runs twice: as installed ("torch-1.13...") and with the OpenBLAS that ND4J
 # itself uses (target/lib's JavaCPP OpenBLAS through LD_PRELOAD: "torch-1.13...+openblas"), the fair reference.
 # usage: jobs/bench-lstm.sh [EPOCHS] [BATCH] [MAX_BATCHES]   (defaults 5, 32, all 125 minibatches per epoch)
-#   env WORKLOADS (default "sine large"), THREADS (OMP_NUM_THREADS values, default "1 2"), IMPLS (default dl4j,fused),
+#   env WORKLOADS (default "sine large"), THREADS (OMP_NUM_THREADS values, default "1 2"), IMPLS (default dl4j,fused;
+#   also fused-op: the fused layer on libnd4j's lstmLayer ops, its previous path),
 #   PYTHON (default: the first of python3, /usr/bin/python3 that can import torch), TSFORGE_CP (class path, default
 #   target/tsforge.jar), TSFORGE_JAVA_OPTS (default -Xmx3g).
 set -euo pipefail

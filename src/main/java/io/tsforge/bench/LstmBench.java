@@ -14,7 +14,8 @@ import java.util.Random;
 
 /**
  * Training time per epoch of DL4J's {@code LSTM} layer against the project's {@code FusedLstmLayer}
- * ({@code model.lstmImplementation} dl4j / fused), single-JVM {@code MultiLayerNetwork.fit}, same data, same
+ * ({@code model.lstmImplementation} dl4j / fused; "fused-op" = fused on libnd4j's lstmLayer ops), single-JVM
+ * {@code MultiLayerNetwork.fit}, same data, same
  * minibatches, same order, same initial weights up to the gate layout. The two networks train in the same JVM,
  * epoch by epoch in alternation (dl4j, fused, then fused, dl4j, ...), so that both see the same machine load; the
  * ratio is what to read when the machine is shared.
@@ -28,6 +29,9 @@ import java.util.Random;
  * first, final validation MSE, mean training loss of the last epoch) and a RATIO line (dl4j / fused).
  */
 public final class LstmBench {
+
+    /** Implementation name for the fused layer on libnd4j's lstmLayer / lstmLayer_bp ops (its previous path). */
+    static final String FUSED_OP = "fused-op";
 
     private LstmBench() {
     }
@@ -48,6 +52,13 @@ public final class LstmBench {
         for (int i = 0; i < k; i++) {
             ws[i] = workload(workload, batch, names[i]);
             nets[i] = NetworkFactory.network(ws[i].cfg());
+            if (names[i].equals(FUSED_OP)) {
+                for (org.deeplearning4j.nn.api.Layer l : nets[i].getLayers()) {
+                    if (l instanceof io.tsforge.model.FusedLstmLayer.Impl f) {
+                        f.setUseLibnd4jOps(true);
+                    }
+                }
+            }
             params.append(' ').append(names[i]).append('=').append(nets[i].numParams());
         }
         System.out.printf(Locale.ROOT, "workload=%s params%s batches=%d omp=%s%n", workload, params,
@@ -121,7 +132,7 @@ public final class LstmBench {
     }
 
     static TrainBench.Workload workload(String name, int batch, String impl) {
-        Map<String, String> extra = Map.of("model.lstmImplementation", impl);
+        Map<String, String> extra = Map.of("model.lstmImplementation", impl.equals(FUSED_OP) ? "fused" : impl);
         return switch (name) {
             case "sine" -> TrainBench.sine(batch, 24, 32, 1, extra);
             case "large" -> TrainBench.sine(batch, 168, 128, 2, extra);

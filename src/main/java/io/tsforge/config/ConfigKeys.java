@@ -121,7 +121,7 @@ public final class ConfigKeys {
 
     /**
      * How an LSTM layer is computed: DL4J's {@code LSTM} layer (several ND4J operations per time step), or the
-     * project's {@code FusedLstmLayer} (libnd4j's fused lstmLayer / lstmLayer_bp ops, one native call per minibatch).
+     * project's {@code FusedLstmLayer} (hand-written passes: BLAS gemms over all steps or one per step, Java gate loops).
      */
     public enum LstmImplementation { DL4J, FUSED }
 
@@ -152,7 +152,7 @@ public final class ConfigKeys {
                     + "the window to the horizon; model.layers, model.units and model.dropout do not apply)"));
     public static final ConfigKey<LstmImplementation> MODEL_LSTM_IMPLEMENTATION = add(ConfigKey.choice(
             "model.lstmImplementation", LstmImplementation.class, LstmImplementation.FUSED,
-            "lstm and lstm_attention: fused = libnd4j's fused LSTM op (2.5x faster; right-padded masks only; no "
+            "lstm and lstm_attention: fused = the project's FusedLstmLayer (BLAS + Java, faster; right-padded masks only; no "
                     + "train.tbptt), dl4j = DL4J's LSTM layer; unset with train.tbptt > 0: dl4j"));
     public static final ConfigKey<Integer> MODEL_LAYERS = add(ConfigKey.integer("model.layers", 1, 1,
             "stacked recurrent layers"));

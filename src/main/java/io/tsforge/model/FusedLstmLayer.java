@@ -27,12 +27,17 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.DynamicCustomOp;
 import org.nd4j.linalg.factory.Broadcast;
 import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
 
 /**
- * An LSTM layer for a {@link org.deeplearning4j.nn.multilayer.MultiLayerNetwork} that runs libnd4j's fused
- * {@code lstmLayer} op for the forward pass and its {@code lstmLayer_bp} op for the backward pass: one native call
- * each per minibatch, where DL4J's {@code LSTM} layer issues several ND4J operations per time step from Java (the
- * per-operation overhead that makes it slow for small minibatches, shared/BENCHMARKS.md section 3). Configured like
+ * An LSTM layer for a {@link org.deeplearning4j.nn.multilayer.MultiLayerNetwork} with a hand-written forward and
+ * backward pass: the matrix products are a few large BLAS gemms through ND4J (the input products of all steps in one,
+ * one recurrent product per step, the weight gradients of all steps in one each), the element-wise gate math is a Java
+ * loop, and the training forward pass keeps its gates and states for the backward pass. DL4J's {@code LSTM} layer
+ * issues several ND4J operations per time step from Java (the per-operation overhead that makes it slow for small
+ * minibatches, shared/BENCHMARKS.md section 3); libnd4j's fused {@code lstmLayer} / {@code lstmLayer_bp} ops, which
+ * this layer ran before (still available, {@link Impl#setUseLibnd4jOps}), recompute the forward pass in the backward
+ * op and allocate temporaries per step. Configured like
  * {@link GruLayer}: {@code new FusedLstmLayer(nIn, nOut, returnSequence)} or {@link #builder()}; NCW input
  * [minibatch, nIn, T]; round-trips through the network JSON / {@code ModelSerializer}.
  *
@@ -57,28 +62,34 @@ import org.nd4j.linalg.factory.Nd4j;
  *
  * <h2>Masks</h2>
  * The features mask [mb, T] must be right-padded: each row is 1 for its first L<sub>i</sub> steps (the example's real
- * history) and 0 after; any other mask is rejected with an exception naming the row. The op itself does not take a
- * mask but an optional per-example length vector (seqLen); with seqLen, libnd4j's time loop switches to one example
- * at a time (vector-matrix products, mb times as many native calls), which would undo the point of the fused op. So
- * this layer never passes seqLen: the recurrence is causal, so the state at step L<sub>i</sub> − 1 does not depend on
- * the padded steps after it, and
+ * history) and 0 after; any other mask is rejected with an exception naming the row. The whole minibatch runs over
+ * all T steps (per-example lengths would turn the products into one example at a time, as libnd4j's seqLen mode
+ * does): the recurrence is causal, so the state at step L<sub>i</sub> − 1 does not depend on the padded steps after
+ * it, and
  * <ul>
  *   <li>{@code returnSequence = false}: the output [mb, nOut] is h at each example's last real step (L<sub>i</sub> −
- *       1), selected from the full sequence; without a mask, or with a mask of ones, the op's last-step output is used
- *       directly. An example with L<sub>i</sub> = 0 gets h = 0. The mask is consumed. This is what DL4J's
+ *       1), selected from the full sequence; without a mask, or with a mask of ones, the last step's h. An example with L<sub>i</sub> = 0 gets h = 0. The mask is consumed. This is what DL4J's
  *       {@code LastTimeStep(LSTM)} gives.</li>
  *   <li>{@code returnSequence = true}: the output [mb, nOut, T] holds h<sub>t</sub> at real steps and 0 at padded ones
- *       (DL4J's LSTM convention, and what the op's seqLen mode returns); the mask is passed on, so layers stack.</li>
+ *       (DL4J's LSTM convention, and what libnd4j's seqLen mode returns); the mask is passed on, so layers stack.</li>
  * </ul>
- * The backward pass gives the op a zero output gradient at padded steps, so nothing flows through them: parameter
+ * The backward pass starts from a zero output gradient at padded steps, so nothing flows through them: parameter
  * gradients are those of the unpadded prefixes and the input gradient is 0 at padded steps.
  *
  * <h2>Implementation path</h2>
  * As for {@link GruLayer}, the configuration is a {@link SameDiffLayer} (parameters, initialisation, JSON, shapes)
- * and {@link #instantiate} returns {@link Impl}, which runs the ops directly; SameDiff's automatic differentiation is
- * not used (it is wrong for recurrent graphs in ND4J 1.0.0-M2, see {@link GruLayer}). {@link #defineLayer} gives the
- * same forward pass as an unrolled SameDiff graph, used by the tests as a cross-check. The ops run in data format
- * TNS ([T, mb, nIn], contiguous [mb, nIn] slices per step), so the input is permuted once per pass.
+ * and {@link #instantiate} returns {@link Impl}, which runs the passes itself; SameDiff's automatic differentiation
+ * is not used (it is wrong for recurrent graphs in ND4J 1.0.0-M2, see {@link GruLayer}). {@link #defineLayer} gives
+ * the same forward pass as an unrolled SameDiff graph, used by the tests as a cross-check. Internally the data is TNS:
+ * row t·mb + r of [T·mb, ·] arrays is example r at step t, so a step is a contiguous block of rows and the input is
+ * permuted once per pass. Forward: Z = X·W + b for all steps (one gemm), then per step Z<sub>t</sub> +=
+ * h<sub>t−1</sub>·RW (gemm with beta = 1 into a preallocated row-block view) and the gates, c and h in a Java loop
+ * over the arrays' direct buffers. Backward, per step: the gate gradients dZ<sub>t</sub> in Java and dh<sub>t−1</sub>
+ * = dZ<sub>t</sub>·RW<sup>T</sup> (one gemm); then dW = X<sup>T</sup>·dZ, dRW = H<sub>prev</sub><sup>T</sup>·dZ,
+ * dX = dZ·W<sup>T</sup> (one gemm each over all steps), db = column sums of dZ. The arrays are allocated once per
+ * minibatch shape and reused; the backward pass reuses the forward state when it gets the same input and mask object
+ * as the last training forward pass, else it recomputes it. FLOAT and DOUBLE run this path (FLOAT computes in double
+ * per element, tanh through exp); other data types use libnd4j's ops.
  * {@code FusedLstmLayerTest} checks the gradients with DL4J's {@code GradientCheckUtil} and the forward pass against
  * DL4J's own {@code LSTM} with the same weights.
  * Not supported: {@code rnnTimeStep} state carry-over, truncated BPTT, NWC input, masks with holes, recurrent dropout.
@@ -425,18 +436,40 @@ public class FusedLstmLayer extends NcwLayer {
     // ------------------------------------------------------------------------------------------------ runtime
 
     /**
-     * The runtime layer: DL4J's SameDiff layer (parameter and gradient views, mask bookkeeping) with the forward pass
-     * run by libnd4j's {@code lstmLayer} op and the backward pass by {@code lstmLayer_bp} (which recomputes the
-     * forward pass internally), so nothing is cached between calls.
+     * The runtime layer: DL4J's SameDiff layer (parameter and gradient views, mask bookkeeping) with a hand-written
+     * forward and backward pass ({@link BlasPass}): the matrix products are BLAS gemms through ND4J on preallocated
+     * arrays, the element-wise gate math is a Java loop over the arrays' direct buffers, and a training forward pass
+     * keeps its gates and states for the backward pass. {@link #setUseLibnd4jOps} switches to libnd4j's fused
+     * {@code lstmLayer} / {@code lstmLayer_bp} ops instead (the tests' and the benchmark's cross-check; also used for
+     * data types other than FLOAT and DOUBLE).
      */
     public static class Impl extends org.deeplearning4j.nn.layers.samediff.SameDiffLayer {
+
+        private boolean useLibnd4jOps;
+        /** The last training forward pass, for the backward pass on the same input and mask; else null. */
+        private BlasPass cached;
 
         public Impl(NeuralNetConfiguration conf, DataType dataType) {
             super(conf, dataType);
         }
 
+        /** true: run libnd4j's {@code lstmLayer} / {@code lstmLayer_bp} ops (the previous implementation). */
+        public void setUseLibnd4jOps(boolean useLibnd4jOps) {
+            this.useLibnd4jOps = useLibnd4jOps;
+            this.cached = null;
+        }
+
+        public boolean isUseLibnd4jOps() {
+            return useLibnd4jOps;
+        }
+
         private FusedLstmLayer lstm() {
             return (FusedLstmLayer) layerConf();
+        }
+
+        private boolean blas() {
+            DataType dt = paramTable.get(WEIGHT_KEY).dataType();
+            return !useLibnd4jOps && (dt == DataType.FLOAT || dt == DataType.DOUBLE);
         }
 
         @Override
@@ -444,9 +477,18 @@ public class FusedLstmLayer extends NcwLayer {
             assertInputSet(false);
             applyDropOutIfNecessary(training, workspaceMgr);
             lstm().validateInput(input);
+            cached = null;
             INDArray out;
             try (MemoryWorkspace ignored = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
-                out = new Pass().forward();
+                if (blas()) {
+                    BlasPass pass = new BlasPass();
+                    out = pass.forward();
+                    if (training) {
+                        cached = pass;
+                    }
+                } else {
+                    out = new OpPass().forward();
+                }
             }
             return workspaceMgr.dup(ArrayType.ACTIVATIONS, out);
         }
@@ -458,7 +500,17 @@ public class FusedLstmLayer extends NcwLayer {
             INDArray epsOut;
             Gradient g = new DefaultGradient();
             try (MemoryWorkspace ignored = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
-                epsOut = new Pass().backward(epsilon);
+                if (blas()) {
+                    BlasPass pass = cached != null && cached.in == input && cached.mask == maskArray ? cached : null;
+                    cached = null;
+                    if (pass == null) {
+                        pass = new BlasPass();
+                        pass.forward();
+                    }
+                    epsOut = pass.backward(epsilon);
+                } else {
+                    epsOut = new OpPass().backward(epsilon);
+                }
                 for (String key : paramTable.keySet()) {
                     g.gradientForVariable().put(key, gradTable.get(key));
                 }
@@ -466,8 +518,332 @@ public class FusedLstmLayer extends NcwLayer {
             return new Pair<>(g, backpropDropOutIfPresent(workspaceMgr.dup(ArrayType.ACTIVATION_GRAD, epsOut)));
         }
 
-        /** The op arguments for the current input and mask. */
-        private final class Pass {
+        @Override
+        public void clear() {
+            super.clear();
+            cached = null;
+        }
+
+        /**
+         * One forward (and backward) pass with BLAS products and Java element-wise loops, in TNS row blocks: row
+         * t·mb + r of the [T·mb, ·] arrays is example r at step t. The forward pass keeps the gate activations
+         * [i|f|g|o] (in place of the pre-activations), c, tanh(c) and h for the backward pass.
+         */
+        private final class BlasPass {
+            final INDArray in = input;
+            final INDArray mask = maskArray;
+            final DataType dt = paramTable.get(WEIGHT_KEY).dataType();
+            final int mb = (int) input.size(0);
+            final int steps = (int) input.size(2);
+            final int nIn = (int) input.size(1);
+            final int n = (int) lstm().getNOut();
+            final boolean seq = lstm().isReturnSequence();
+            final INDArray w = paramTable.get(WEIGHT_KEY);
+            final INDArray rw = paramTable.get(RECURRENT_WEIGHT_KEY);
+            final INDArray b = paramTable.get(BIAS_KEY).reshape(1, 4L * n);
+            /** Per-example lengths of a right-padded mask; null = every step is real. */
+            final int[] lengths = rightPaddedLengths(maskArray, mb, steps);
+            final Scratch s = scratch(dt, mb, steps, nIn, n);
+            final INDArray x = s.x;
+            final INDArray z = s.z;
+            final INDArray c = s.c;
+            final INDArray h = s.h;
+
+            private INDArray rows(INDArray a, long fromBlock, long toBlock) {
+                return a.get(NDArrayIndex.interval(fromBlock * mb, toBlock * mb), NDArrayIndex.all());
+            }
+
+            INDArray forward() {
+                x.reshape('c', steps, mb, nIn).assign(input.castTo(dt).permute(2, 0, 1));       // TNS
+                z.assign(0).addiRowVector(b);
+                Nd4j.gemm(x, w, z, false, false, 1.0, 1.0);                          // X·W + b, all steps
+                Buf zb = s.zb;
+                Buf cb = s.cb;
+                Buf tcb = s.tcb;
+                Buf hb = s.hb;
+                int n4 = 4 * n;
+                boolean exact = dt == DataType.DOUBLE;                                 // FLOAT: tanh through exp
+                for (int t = 0; t < steps; t++) {
+                    if (t > 0) {
+                        Nd4j.gemm(s.hStep[t], rw, s.zStep[t], false, false, 1.0, 1.0);   // + h_{t-1}·RW
+                    }
+                    for (int r = 0; r < mb; r++) {
+                        int row = t * mb + r;
+                        int zo = row * n4;
+                        int co = row * n;
+                        int po = (row - mb) * n;                                       // c_{t-1}
+                        int ho = (row + mb) * n;                                       // h_t
+                        for (int j = 0; j < n; j++) {
+                            double i = sigmoid(zb.get(zo + j));
+                            double f = sigmoid(zb.get(zo + n + j));
+                            double g = exact ? Math.tanh(zb.get(zo + 2 * n + j)) : tanh(zb.get(zo + 2 * n + j));
+                            double o = sigmoid(zb.get(zo + 3 * n + j));
+                            double cPrev = t > 0 ? cb.get(po + j) : 0.0;
+                            double cc = f * cPrev + i * g;
+                            double tcc = exact ? Math.tanh(cc) : tanh(cc);
+                            zb.set(zo + j, i);
+                            zb.set(zo + n + j, f);
+                            zb.set(zo + 2 * n + j, g);
+                            zb.set(zo + 3 * n + j, o);
+                            cb.set(co + j, cc);
+                            tcb.set(co + j, tcc);
+                            hb.set(ho + j, o * tcc);
+                        }
+                    }
+                }
+                if (seq) {
+                    INDArray out = rows(h, 1, steps + 1).reshape('c', steps, mb, n).permute(1, 2, 0).dup('c');
+                    if (lengths != null) {                                             // zero the padded steps
+                        Buf ob = Buf.of(out);
+                        for (int r = 0; r < mb; r++) {
+                            for (int j = 0; j < n; j++) {
+                                int base = (r * n + j) * steps;
+                                for (int t = lengths[r]; t < steps; t++) {
+                                    ob.set(base + t, 0.0);
+                                }
+                            }
+                        }
+                    }
+                    return out;                                                        // NCW [mb, n, T]
+                }
+                if (lengths == null) {
+                    return rows(h, steps, steps + 1).dup('c');                          // [mb, n]
+                }
+                INDArray out = Nd4j.zeros(dt, mb, n);                                  // h at each last real step
+                Buf ob = Buf.of(out);
+                for (int r = 0; r < mb; r++) {
+                    int src = (lengths[r] * mb + r) * n;                               // block lengths[r] = h_{L-1}
+                    for (int j = 0; lengths[r] > 0 && j < n; j++) {
+                        ob.set(r * n + j, hb.get(src + j));
+                    }
+                }
+                return out;
+            }
+
+            /** dL/dh_t from the layer's output gradient, [T·mb, n], zero at padded steps. */
+            private INDArray outputGradient(INDArray epsilon) {
+                INDArray eps = epsilon.castTo(dt);
+                if (seq) {
+                    INDArray e = eps.permute(2, 0, 1).dup('c').reshape('c', (long) steps * mb, n);
+                    if (lengths != null) {
+                        Buf eb = Buf.of(e);
+                        for (int r = 0; r < mb; r++) {
+                            for (int t = lengths[r]; t < steps; t++) {
+                                for (int j = 0; j < n; j++) {
+                                    eb.set((t * mb + r) * n + j, 0.0);
+                                }
+                            }
+                        }
+                    }
+                    return e;
+                }
+                INDArray e = Nd4j.zeros(dt, (long) steps * mb, n);
+                Buf eb = Buf.of(e);
+                Buf src = Buf.of(eps.dup('c'));
+                for (int r = 0; r < mb; r++) {
+                    int last = lengths == null ? steps - 1 : lengths[r] - 1;
+                    for (int j = 0; last >= 0 && j < n; j++) {
+                        eb.set((last * mb + r) * n + j, src.get(r * n + j));
+                    }
+                }
+                return e;
+            }
+
+            /** Writes the parameter gradients into the layer's gradient views, returns dL/dInput (NCW). */
+            INDArray backward(INDArray epsilon) {
+                INDArray e = outputGradient(epsilon);
+                int n4 = 4 * n;
+                INDArray dz = s.dz;
+                INDArray dhRec = s.dhRec;                                              // dL/dh_t via h_{t+1}
+                double[] dcNext = s.dcNext;                                            // dL/dc_t via c_{t+1}
+                Arrays.fill(dcNext, 0.0);
+                Buf eb = Buf.of(e);
+                Buf zb = s.zb;
+                Buf cb = s.cb;
+                Buf tcb = s.tcb;
+                Buf db = s.dzb;
+                Buf dhb = s.dhb;
+                for (int t = steps - 1; t >= 0; t--) {
+                    for (int r = 0; r < mb; r++) {
+                        int row = t * mb + r;
+                        int zo = row * n4;
+                        int co = row * n;
+                        int po = (row - mb) * n;
+                        for (int j = 0; j < n; j++) {
+                            int k = r * n + j;
+                            double dh = eb.get(co + j) + (t < steps - 1 ? dhb.get(k) : 0.0);
+                            double i = zb.get(zo + j);
+                            double f = zb.get(zo + n + j);
+                            double g = zb.get(zo + 2 * n + j);
+                            double o = zb.get(zo + 3 * n + j);
+                            double tcc = tcb.get(co + j);
+                            double cPrev = t > 0 ? cb.get(po + j) : 0.0;
+                            double dc = dh * o * (1 - tcc * tcc) + dcNext[k];
+                            db.set(zo + j, dc * g * i * (1 - i));
+                            db.set(zo + n + j, dc * cPrev * f * (1 - f));
+                            db.set(zo + 2 * n + j, dc * i * (1 - g * g));
+                            db.set(zo + 3 * n + j, dh * tcc * o * (1 - o));
+                            dcNext[k] = dc * f;
+                        }
+                    }
+                    if (t > 0) {
+                        Nd4j.gemm(s.dzStep[t], rw, dhRec, false, true, 1.0, 0.0);         // dZ_t·RW^T
+                    }
+                }
+                gradTable.get(WEIGHT_KEY).assign(Nd4j.gemm(x, dz, true, false));
+                gradTable.get(RECURRENT_WEIGHT_KEY).assign(Nd4j.gemm(rows(h, 0, steps), dz, true, false));
+                gradTable.get(BIAS_KEY).assign(dz.sum(0).reshape(gradTable.get(BIAS_KEY).shape()));
+                INDArray dx = Nd4j.gemm(dz, w, false, true);                           // [T·mb, nIn]
+                return dx.reshape('c', steps, mb, nIn).permute(1, 2, 0).dup('c').castTo(input.dataType());
+            }
+        }
+
+        private static double sigmoid(double v) {
+            return 1.0 / (1.0 + Math.exp(-v));
+        }
+
+        /** tanh through exp (an intrinsic; Math.tanh is not), absolute error ~1e-16, saturating to ±1; for FLOAT. */
+        private static double tanh(double v) {
+            return 1.0 - 2.0 / (Math.exp(2.0 * v) + 1.0);
+        }
+
+        /** Arrays for {@link BlasPass}, reused while the minibatch shape stays the same. */
+        private Scratch scratch;
+
+        private Scratch scratch(DataType dt, int mb, int steps, int nIn, int n) {
+            Scratch s = scratch;
+            if (s == null || s.dt != dt || s.mb != mb || s.steps != steps || s.nIn != nIn || s.n != n) {
+                try (MemoryWorkspace ignored = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
+                    s = new Scratch(dt, mb, steps, nIn, n);
+                }
+                scratch = s;
+            }
+            return s;
+        }
+
+        /**
+         * Preallocated [T·mb, ·] arrays (row t·mb + r = example r at step t) with their per-step row-block views and
+         * direct buffers: input, gate activations [i|f|g|o], c, tanh(c), h ([(T+1)·mb, n], block 0 = h_{-1} = 0),
+         * gate gradients, and the recurrent gradients dL/dh, dL/dc carried from step t + 1 to t.
+         */
+        private static final class Scratch {
+            final DataType dt;
+            final int mb;
+            final int steps;
+            final int nIn;
+            final int n;
+            final INDArray x;
+            final INDArray z;
+            final INDArray c;
+            final INDArray tc;
+            final INDArray h;
+            final INDArray dz;
+            final INDArray dhRec;
+            final double[] dcNext;
+            final INDArray[] hStep;
+            final INDArray[] zStep;
+            final INDArray[] dzStep;
+            final Buf zb;
+            final Buf cb;
+            final Buf tcb;
+            final Buf hb;
+            final Buf dzb;
+            final Buf dhb;
+
+            Scratch(DataType dt, int mb, int steps, int nIn, int n) {
+                this.dt = dt;
+                this.mb = mb;
+                this.steps = steps;
+                this.nIn = nIn;
+                this.n = n;
+                long rows = (long) steps * mb;
+                x = Nd4j.create(dt, rows, nIn);
+                z = Nd4j.create(dt, rows, 4L * n);
+                c = Nd4j.create(dt, rows, n);
+                tc = Nd4j.create(dt, rows, n);
+                h = Nd4j.zeros(dt, rows + mb, n);
+                dz = Nd4j.create(dt, rows, 4L * n);
+                dhRec = Nd4j.zeros(dt, mb, n);
+                dcNext = new double[mb * n];
+                hStep = new INDArray[steps];
+                zStep = new INDArray[steps];
+                dzStep = new INDArray[steps];
+                for (int t = 0; t < steps; t++) {
+                    hStep[t] = h.get(NDArrayIndex.interval((long) t * mb, (long) (t + 1) * mb), NDArrayIndex.all());
+                    zStep[t] = z.get(NDArrayIndex.interval((long) t * mb, (long) (t + 1) * mb), NDArrayIndex.all());
+                    dzStep[t] = dz.get(NDArrayIndex.interval((long) t * mb, (long) (t + 1) * mb), NDArrayIndex.all());
+                }
+                zb = Buf.of(z);
+                cb = Buf.of(c);
+                tcb = Buf.of(tc);
+                hb = Buf.of(h);
+                dzb = Buf.of(dz);
+                dhb = Buf.of(dhRec);
+            }
+        }
+
+        /** Element access to the direct buffer of a dense c-order FLOAT or DOUBLE array at offset 0. */
+        private abstract static class Buf {
+            static Buf of(INDArray a) {
+                long[] shape = a.shape();
+                long[] strides = a.stride();
+                long expected = 1;
+                for (int d = shape.length - 1; d >= 0; d--) {
+                    if (shape[d] > 1 && strides[d] != expected) {
+                        throw new IllegalStateException("FusedLstmLayer: internal array must be dense c-order");
+                    }
+                    expected *= shape[d];
+                }
+                if (a.offset() != 0) {
+                    throw new IllegalStateException("FusedLstmLayer: internal array must start at offset 0");
+                }
+                java.nio.ByteBuffer bb = a.data().asNio().order(java.nio.ByteOrder.nativeOrder());
+                return a.dataType() == DataType.DOUBLE ? new D(bb.asDoubleBuffer()) : new F(bb.asFloatBuffer());
+            }
+
+            abstract double get(int i);
+
+            abstract void set(int i, double v);
+        }
+
+        private static final class F extends Buf {
+            private final java.nio.FloatBuffer b;
+
+            F(java.nio.FloatBuffer b) {
+                this.b = b;
+            }
+
+            @Override
+            double get(int i) {
+                return b.get(i);
+            }
+
+            @Override
+            void set(int i, double v) {
+                b.put(i, (float) v);
+            }
+        }
+
+        private static final class D extends Buf {
+            private final java.nio.DoubleBuffer b;
+
+            D(java.nio.DoubleBuffer b) {
+                this.b = b;
+            }
+
+            @Override
+            double get(int i) {
+                return b.get(i);
+            }
+
+            @Override
+            void set(int i, double v) {
+                b.put(i, v);
+            }
+        }
+
+        /** The libnd4j op path ({@link #setUseLibnd4jOps}): the op arguments for the current input and mask. */
+        private final class OpPass {
             final DataType dt = paramTable.get(WEIGHT_KEY).dataType();
             final long mb = input.size(0);
             final long steps = input.size(2);

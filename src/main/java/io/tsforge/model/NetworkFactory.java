@@ -34,8 +34,8 @@ import org.nd4j.linalg.schedule.StepSchedule;
  * mapped linearly to the horizon) and an MSE loss. Otherwise stacked recurrent layers ({@code rnn}: DL4J's SimpleRnn, {@code lstm},
  * {@code gru}: the project's {@link GruLayer}, {@code lstm_attention}: LSTM then self-attention over its steps and max
  * pooling) over a window [features, lookback] and a direct multi-step head giving all {@code horizon} steps at once.
- * With {@code model.lstmImplementation=fused} the LSTM layers are the project's {@link FusedLstmLayer} (libnd4j's
- * fused op) instead of DL4J's {@code LSTM}; like the GRU, the last one then reads each window's last real step itself.
+ * With {@code model.lstmImplementation=fused} the LSTM layers are the project's {@link FusedLstmLayer} (hand-written
+ * BLAS passes) instead of DL4J's {@code LSTM}; like the GRU, the last one then reads each window's last real step itself.
  *
  * <p>Two heads: with full BPTT the last recurrent layer is wrapped in {@link LastTimeStep} (which, given a mask,
  * reads each example's last real step) and a dense {@link OutputLayer} maps it to the horizon. DL4J cannot truncate

@@ -262,6 +262,82 @@ class FusedLstmLayerTest {
     }
 
     /**
+     * The layer's own BLAS + Java path against the libnd4j lstmLayer / lstmLayer_bp op path
+     * ({@code Impl.setUseLibnd4jOps}) in FLOAT: output, score and parameter gradients, with and without a right-padded
+     * mask, last layer with and without returnSequence, two minibatch sizes in turn (the reused arrays change shape).
+     */
+    @Test
+    void blasPathEqualsTheLibnd4jOpsInFloat() {
+        int nIn = 3;
+        int t = 7;
+        Random rnd = new Random(17);
+        for (boolean seq : new boolean[]{false, true}) {
+            MultiLayerNetwork blas = fused(DataType.FLOAT, 18, nIn, t, seq ? 0 : 2, seq, null, 6, 4);
+            MultiLayerNetwork ops = fused(DataType.FLOAT, 18, nIn, t, seq ? 0 : 2, seq, null, 6, 4);
+            if (seq) {
+                blas = withSequenceOutput(blas, nIn, t);
+                ops = withSequenceOutput(ops, nIn, t);
+            }
+            ops.params().assign(blas.params());
+            for (org.deeplearning4j.nn.api.Layer l : ops.getLayers()) {
+                if (l instanceof FusedLstmLayer.Impl f) {
+                    f.setUseLibnd4jOps(true);
+                }
+            }
+            for (int mb : new int[]{5, 3, 5}) {
+                INDArray x = uniform(rnd, DataType.FLOAT, 1, mb, nIn, t);
+                int[] history = new int[mb];
+                for (int i = 0; i < mb; i++) {
+                    history[i] = i == 1 ? 0 : 1 + rnd.nextInt(t);
+                }
+                INDArray mask = rightPad(x, history);
+                INDArray y = seq ? uniform(rnd, DataType.FLOAT, 1, mb, 2, t) : uniform(rnd, DataType.FLOAT, 1, mb, 2);
+                for (INDArray m : new INDArray[]{null, mask}) {
+                    INDArray lm = seq ? m : null;
+                    Gradient[] g = new Gradient[2];
+                    double[] score = new double[2];
+                    MultiLayerNetwork[] nets = {blas, ops};
+                    for (int k = 0; k < 2; k++) {
+                        nets[k].setInput(x);
+                        nets[k].setLabels(y);
+                        nets[k].setLayerMaskArrays(m, lm);
+                        nets[k].computeGradientAndScore();
+                        g[k] = nets[k].gradient();
+                        score[k] = nets[k].score();
+                    }
+                    assertEquals(score[1], score[0], 1e-5);
+                    double worst = 0;
+                    for (String k : g[0].gradientForVariable().keySet()) {
+                        worst = Math.max(worst, maxAbsDiff(g[0].getGradientFor(k), g[1].getGradientFor(k)));
+                    }
+                    assertEquals(0.0, maxAbsDiff(blas.output(x, false, m, null), ops.output(x, false, m, null)),
+                            1e-6);
+                    System.out.printf("FusedLstmLayerTest BLAS vs libnd4j ops (FLOAT, returnSequence=%s, mb=%d, %s): "
+                            + "max gradient diff %.3e%n", seq, mb, m == null ? "no mask" : "mask", worst);
+                    assertEquals(0.0, worst, 1e-5);
+                    assertTrue(g[0].getGradientFor("0_RW").amaxNumber().doubleValue() > 1e-4,
+                            "degenerate comparison");
+                }
+            }
+        }
+    }
+
+    /** The network with an RnnOutputLayer (MSE, 2 outputs) on top of its sequence-returning LSTM stack. */
+    private static MultiLayerNetwork withSequenceOutput(MultiLayerNetwork net, int nIn, int t) {
+        NeuralNetConfiguration.ListBuilder list = new NeuralNetConfiguration.Builder().seed(18).dataType(DataType.FLOAT)
+                .updater(new NoOp()).list();
+        for (org.deeplearning4j.nn.api.Layer l : net.getLayers()) {
+            list.layer(l.conf().getLayer().clone());
+        }
+        list.layer(new org.deeplearning4j.nn.conf.layers.RnnOutputLayer.Builder(LossFunctions.LossFunction.MSE)
+                .nOut(2).activation(Activation.IDENTITY).dataFormat(RNNFormat.NCW).build());
+        MultiLayerNetwork out = new MultiLayerNetwork(list.setInputType(InputType.recurrent(nIn, t, RNNFormat.NCW))
+                .build());
+        out.init();
+        return out;
+    }
+
+    /**
      * The op's own seqLen mode (which the layer does not use, see the class javadoc): zeros past each length, the
      * last-step output at step length - 1 (0 for length 0); the layer gives the same.
      */

@@ -1,5 +1,8 @@
 package io.tsforge.model;
 
+import static io.tsforge.model.LayerTestArrays.rightPad;
+import static io.tsforge.model.LayerTestArrays.uniform;
+
 import org.apache.logging.log4j.Level;
 import org.apache.logging.log4j.core.config.Configurator;
 import org.deeplearning4j.gradientcheck.GradientCheckUtil;
@@ -70,27 +73,7 @@ class AttentionLayerTest {
         return net;
     }
 
-    private static INDArray uniform(Random rnd, long... shape) {
-        INDArray a = Nd4j.create(DataType.DOUBLE, shape);
-        for (long i = 0; i < a.length(); i++) {
-            a.putScalar(i, 2 * rnd.nextDouble() - 1);
-        }
-        return a;
-    }
 
-    private static INDArray rightPad(INDArray x, int... history) {
-        long t = x.size(2);
-        INDArray mask = Nd4j.zeros(x.dataType(), x.size(0), t);
-        for (int i = 0; i < history.length; i++) {
-            if (history[i] > 0) {
-                mask.get(NDArrayIndex.point(i), NDArrayIndex.interval(0, history[i])).assign(1);
-            }
-            if (history[i] < t) {
-                x.get(NDArrayIndex.point(i), NDArrayIndex.all(), NDArrayIndex.interval(history[i], t)).assign(0);
-            }
-        }
-        return mask;
-    }
 
     private static boolean check(MultiLayerNetwork net, INDArray x, INDArray y, INDArray mask, boolean firstError) {
         return GradientCheckUtil.checkGradients(new GradientCheckUtil.MLNConfig().net(net).input(x).labels(y)

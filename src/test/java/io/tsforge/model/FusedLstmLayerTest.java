@@ -1,5 +1,8 @@
 package io.tsforge.model;
 
+import static io.tsforge.model.LayerTestArrays.rightPad;
+import static io.tsforge.model.LayerTestArrays.uniform;
+
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -125,28 +128,7 @@ class FusedLstmLayerTest {
         }
     }
 
-    private static INDArray uniform(Random rnd, DataType dt, double scale, long... shape) {
-        INDArray a = Nd4j.create(dt, shape);
-        for (long i = 0; i < a.length(); i++) {
-            a.putScalar(i, scale * (2 * rnd.nextDouble() - 1));
-        }
-        return a;
-    }
 
-    /** Mask [mb, t] with the first history[i] steps of row i real; x's padded steps are zeroed (right padding). */
-    private static INDArray rightPad(INDArray x, int... history) {
-        long t = x.size(2);
-        INDArray mask = Nd4j.zeros(x.dataType(), x.size(0), t);
-        for (int i = 0; i < history.length; i++) {
-            if (history[i] > 0) {
-                mask.get(NDArrayIndex.point(i), NDArrayIndex.interval(0, history[i])).assign(1);
-            }
-            if (history[i] < t) {
-                x.get(NDArrayIndex.point(i), NDArrayIndex.all(), NDArrayIndex.interval(history[i], t)).assign(0);
-            }
-        }
-        return mask;
-    }
 
     private static INDArray prefix(INDArray x, int i, int h) {
         return x.get(NDArrayIndex.interval(i, i + 1), NDArrayIndex.all(), NDArrayIndex.interval(0, h)).dup();

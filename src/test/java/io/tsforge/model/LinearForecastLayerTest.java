@@ -1,5 +1,8 @@
 package io.tsforge.model;
 
+import static io.tsforge.model.LayerTestArrays.rightPad;
+import static io.tsforge.model.LayerTestArrays.uniform;
+
 import io.tsforge.config.Config;
 import io.tsforge.config.ConfigException;
 import io.tsforge.config.TrainConfig;
@@ -73,27 +76,7 @@ class LinearForecastLayerTest {
         return net;
     }
 
-    private static INDArray uniform(Random rnd, long... shape) {
-        INDArray a = Nd4j.create(DataType.DOUBLE, shape);
-        for (long i = 0; i < a.length(); i++) {
-            a.putScalar(i, 2 * rnd.nextDouble() - 1);
-        }
-        return a;
-    }
 
-    private static INDArray rightPad(INDArray x, int... history) {
-        long t = x.size(2);
-        INDArray mask = Nd4j.zeros(x.dataType(), x.size(0), t);
-        for (int i = 0; i < history.length; i++) {
-            if (history[i] > 0) {
-                mask.get(NDArrayIndex.point(i), NDArrayIndex.interval(0, history[i])).assign(1);
-            }
-            if (history[i] < t) {
-                x.get(NDArrayIndex.point(i), NDArrayIndex.all(), NDArrayIndex.interval(history[i], t)).assign(0);
-            }
-        }
-        return mask;
-    }
 
     private static boolean check(MultiLayerNetwork net, INDArray x, INDArray y, INDArray mask) {
         return GradientCheckUtil.checkGradients(new GradientCheckUtil.MLNConfig().net(net).input(x).labels(y)

@@ -3,8 +3,6 @@ package io.tsforge.model;
 import static io.tsforge.model.LayerTestArrays.rightPad;
 import static io.tsforge.model.LayerTestArrays.uniform;
 
-import org.apache.logging.log4j.Level;
-import org.apache.logging.log4j.core.config.Configurator;
 import org.deeplearning4j.gradientcheck.GradientCheckUtil;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.RNNFormat;
@@ -16,9 +14,8 @@ import org.deeplearning4j.nn.conf.layers.GlobalPoolingLayer;
 import org.deeplearning4j.nn.conf.layers.PoolingType;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.deeplearning4j.util.ModelSerializer;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 import org.nd4j.linalg.activations.Activation;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -41,24 +38,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * gradients against numerical ones (DL4J's GradientCheckUtil, double precision, with and without padding masks), a
  * save/restore round trip, and the reason it exists: DL4J M2's SelfAttentionLayer fails the same gradient check.
  */
+@ExtendWith(DoublePrecision.class)
 class AttentionLayerTest {
-
-    private static DataType savedDefault;
-    private static DataType savedFloatingPoint;
-
-    @BeforeAll
-    static void doublePrecision() {
-        savedDefault = Nd4j.dataType();
-        savedFloatingPoint = Nd4j.defaultFloatingPointType();
-        Nd4j.setDefaultDataTypes(DataType.DOUBLE, DataType.DOUBLE);
-        Configurator.setLevel(GradientCheckUtil.class.getName(), Level.INFO);
-    }
-
-    @AfterAll
-    static void restore() {
-        Nd4j.setDefaultDataTypes(savedDefault, savedFloatingPoint);
-        Configurator.setLevel(GradientCheckUtil.class.getName(), Level.WARN);
-    }
 
     /** LSTM(nIn -> units, sequence) -> AttentionLayer -> MSE output of width horizon. */
     static MultiLayerNetwork net(DataType dt, int nIn, int units, int steps, int horizon) {

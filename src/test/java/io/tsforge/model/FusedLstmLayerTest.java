@@ -14,8 +14,6 @@ import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Random;
-import org.apache.logging.log4j.Level;
-import org.apache.logging.log4j.core.config.Configurator;
 import org.deeplearning4j.gradientcheck.GradientCheckUtil;
 import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
@@ -28,9 +26,8 @@ import org.deeplearning4j.nn.gradient.Gradient;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.deeplearning4j.nn.weights.WeightInit;
 import org.deeplearning4j.util.ModelSerializer;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
@@ -51,24 +48,8 @@ import org.nd4j.linalg.lossfunctions.LossFunctions;
  * in double precision (single layer, stacked, right-padded mask); input and output gradients against DL4J's LSTM;
  * configuration, save/restore, training.
  */
+@ExtendWith(DoublePrecision.class)
 class FusedLstmLayerTest {
-
-    private static DataType savedDefault;
-    private static DataType savedFloatingPoint;
-
-    @BeforeAll
-    static void doublePrecision() {
-        savedDefault = Nd4j.dataType();
-        savedFloatingPoint = Nd4j.defaultFloatingPointType();
-        Nd4j.setDefaultDataTypes(DataType.DOUBLE, DataType.DOUBLE); // GradientCheckUtil insists on it
-        Configurator.setLevel(GradientCheckUtil.class.getName(), Level.INFO);
-    }
-
-    @AfterAll
-    static void restore() {
-        Nd4j.setDefaultDataTypes(savedDefault, savedFloatingPoint);
-        Configurator.setLevel(GradientCheckUtil.class.getName(), Level.WARN);
-    }
 
     // ------------------------------------------------------------------------------------------------ helpers
 

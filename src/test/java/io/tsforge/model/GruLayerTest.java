@@ -13,8 +13,6 @@ import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Random;
-import org.apache.logging.log4j.Level;
-import org.apache.logging.log4j.core.config.Configurator;
 import org.deeplearning4j.gradientcheck.GradientCheckUtil;
 import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
@@ -24,9 +22,8 @@ import org.deeplearning4j.nn.conf.layers.OutputLayer;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.deeplearning4j.nn.weights.WeightInit;
 import org.deeplearning4j.util.ModelSerializer;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
@@ -44,25 +41,8 @@ import org.nd4j.linalg.lossfunctions.LossFunctions;
  * checks in double precision (single layer, stacked, right-padded mask), mask semantics, configuration and weight
  * init, save/restore, training, input dropout.
  */
+@ExtendWith(DoublePrecision.class)
 class GruLayerTest {
-
-    private static DataType savedDefault;
-    private static DataType savedFloatingPoint;
-
-    @BeforeAll
-    static void doublePrecision() {
-        savedDefault = Nd4j.dataType();
-        savedFloatingPoint = Nd4j.defaultFloatingPointType();
-        Nd4j.setDefaultDataTypes(DataType.DOUBLE, DataType.DOUBLE); // GradientCheckUtil insists on it
-        // Show GradientCheckUtil's summary line ("N params checked, N passed, 0 failed. Largest relative error = ..")
-        Configurator.setLevel(GradientCheckUtil.class.getName(), Level.INFO);
-    }
-
-    @AfterAll
-    static void restore() {
-        Nd4j.setDefaultDataTypes(savedDefault, savedFloatingPoint);
-        Configurator.setLevel(GradientCheckUtil.class.getName(), Level.WARN);
-    }
 
     // ------------------------------------------------------------------------------------------------ helpers
 

@@ -6,8 +6,6 @@ import static io.tsforge.model.LayerTestArrays.uniform;
 import io.tsforge.config.Config;
 import io.tsforge.config.ConfigException;
 import io.tsforge.config.TrainConfig;
-import org.apache.logging.log4j.Level;
-import org.apache.logging.log4j.core.config.Configurator;
 import org.deeplearning4j.gradientcheck.GradientCheckUtil;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.RNNFormat;
@@ -15,9 +13,8 @@ import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.deeplearning4j.nn.conf.layers.LossLayer;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.deeplearning4j.util.ModelSerializer;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -45,24 +42,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * padding masks), masks (ones change nothing, nothing behind a mask leaks, a padded window reads as its aligned
  * form), zero init = repeat-last-value, a save/restore round trip and the network built from config.
  */
+@ExtendWith(DoublePrecision.class)
 class LinearForecastLayerTest {
-
-    private static DataType savedDefault;
-    private static DataType savedFloatingPoint;
-
-    @BeforeAll
-    static void doublePrecision() {
-        savedDefault = Nd4j.dataType();
-        savedFloatingPoint = Nd4j.defaultFloatingPointType();
-        Nd4j.setDefaultDataTypes(DataType.DOUBLE, DataType.DOUBLE);
-        Configurator.setLevel(GradientCheckUtil.class.getName(), Level.INFO);
-    }
-
-    @AfterAll
-    static void restore() {
-        Nd4j.setDefaultDataTypes(savedDefault, savedFloatingPoint);
-        Configurator.setLevel(GradientCheckUtil.class.getName(), Level.WARN);
-    }
 
     static MultiLayerNetwork net(DataType dt, LinearForecastLayer.Kind kind, int nIn, int steps, int horizon) {
         MultiLayerNetwork net = new MultiLayerNetwork(new NeuralNetConfiguration.Builder().seed(5).dataType(dt)

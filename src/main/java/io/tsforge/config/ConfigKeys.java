@@ -32,6 +32,25 @@ public final class ConfigKeys {
         return key;
     }
 
+    /** A comma-separated list of finite numbers > 0. */
+    static List<Double> positiveNumbers(String s) {
+        List<Double> out = new ArrayList<>();
+        for (String item : s.split(",")) {
+            String t = item.trim();
+            double v;
+            try {
+                v = Double.parseDouble(t);
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException("'" + t + "' is not a number");
+            }
+            if (!(v > 0) || Double.isInfinite(v)) {
+                throw new IllegalArgumentException("every item must be a finite number > 0, found " + t);
+            }
+            out.add(v);
+        }
+        return List.copyOf(out);
+    }
+
     // input.*
     public static final ConfigKey<String> INPUT_PATH = add(ConfigKey.string("input.path", null, true,
             "file, folder or glob of raw readings"));
@@ -131,6 +150,9 @@ public final class ConfigKeys {
     /** Optimisers. */
     public enum Updater { ADAM, RMSPROP, SGD }
 
+    /** How the weights are found: gradient descent over epochs, or (linear types) penalised least squares. */
+    public enum Solver { SGD, RIDGE }
+
     /** Learning-rate schedules, counted in epochs. */
     public enum LrSchedule { NONE, STEP, EXPONENTIAL, COSINE }
 
@@ -171,6 +193,14 @@ public final class ConfigKeys {
             "bundle name: bundles go to <model.registry>/<model.name>/v<N>"));
 
     // train.*
+    public static final ConfigKey<Solver> TRAIN_SOLVER = add(ConfigKey.choice("train.solver", Solver.class,
+            Solver.SGD, "sgd = train.updater over epochs; ridge = nlinear and dlinear only: exact least squares with an "
+                    + "L2 penalty in one pass over the windows, the penalty picked by validation loss among "
+                    + "train.ridgeLambdas (no epochs, learning rate or early stopping)"));
+    public static final ConfigKey<List<Double>> TRAIN_RIDGE_LAMBDAS = add(ConfigKey.custom("train.ridgeLambdas",
+            "a comma-separated list of numbers > 0", "0.001,0.003,0.01,0.03,0.1,0.3,1,3,10,30,100", false,
+            "train.solver=ridge: the L2 penalties tried (objective: mean over windows of the squared error summed over the horizon, + lambda |W|^2)",
+            ConfigKeys::positiveNumbers));
     public static final ConfigKey<Updater> TRAIN_UPDATER = add(ConfigKey.choice("train.updater", Updater.class,
             Updater.ADAM, "optimiser"));
     public static final ConfigKey<Double> TRAIN_LEARNING_RATE = add(ConfigKey.number("train.learningRate", "0.001",

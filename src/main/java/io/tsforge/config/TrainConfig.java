@@ -6,7 +6,8 @@ import java.util.List;
 /** Everything {@code train} needs: where prepare's output is, the network, the optimisation and distribution. */
 public record TrainConfig(String preparedDir, List<String> features, int lookback, int horizon, ModelSpec model,
                           OptimSpec optim, DistSpec dist, int epochs, int patience, int seed, String registry,
-                          String name, String checkpointDir, boolean evalTrainLoss, int gradientProbe)
+                          String name, String checkpointDir, boolean evalTrainLoss, int gradientProbe,
+                          ConfigKeys.Solver solver, List<Double> ridgeLambdas)
         implements Serializable {
 
     /** The network's shape. */
@@ -31,6 +32,12 @@ public record TrainConfig(String preparedDir, List<String> features, int lookbac
 
     public TrainConfig {
         features = List.copyOf(features);
+        ridgeLambdas = List.copyOf(ridgeLambdas);
+        if (solver == ConfigKeys.Solver.RIDGE && !model.type().linear()) {
+            throw new ConfigException("train.solver", "ridge solves the linear model types only: use model.type "
+                    + "nlinear or dlinear, or train.solver=sgd, found model.type="
+                    + model.type().name().toLowerCase(java.util.Locale.ROOT));
+        }
         if (optim.tbptt() > 0 && (model.type() == ConfigKeys.ModelType.GRU
                 || model.type() == ConfigKeys.ModelType.LSTM_ATTENTION)) {
             throw new ConfigException("train.tbptt", "truncated BPTT needs a per-step recurrent head: use model.type "
@@ -77,7 +84,8 @@ public record TrainConfig(String preparedDir, List<String> features, int lookbac
                         c.get(ConfigKeys.TRAIN_STORAGE_LEVEL)),
                 c.get(ConfigKeys.TRAIN_EPOCHS), c.get(ConfigKeys.TRAIN_PATIENCE), c.get(ConfigKeys.TRAIN_SEED),
                 registry, name, checkpoints, c.get(ConfigKeys.TRAIN_EVAL_TRAIN_LOSS),
-                c.get(ConfigKeys.TRAIN_GRADIENT_PROBE));
+                c.get(ConfigKeys.TRAIN_GRADIENT_PROBE), c.get(ConfigKeys.TRAIN_SOLVER),
+                c.get(ConfigKeys.TRAIN_RIDGE_LAMBDAS));
     }
 
     /**

@@ -5,13 +5,16 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.tsforge.config.Config;
 import io.tsforge.config.ConfigException;
+import io.tsforge.config.ConfigKeys;
 import io.tsforge.config.TrainConfig;
 import io.tsforge.core.ResidualCalibration;
 import io.tsforge.core.StatsAccumulator;
 import io.tsforge.io.Storage;
 import io.tsforge.model.GradientProbe;
+import io.tsforge.model.LinearForecastLayer;
 import io.tsforge.model.ModelBundle;
 import io.tsforge.model.NetworkFactory;
+import io.tsforge.model.RidgeFit;
 import io.tsforge.spark.PreparedLayout;
 import io.tsforge.spark.TrainingData;
 import io.tsforge.spark.ValidationScorer;
@@ -36,6 +39,7 @@ import org.nd4j.linalg.dataset.DataSet;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.math.BigDecimal;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -134,7 +138,12 @@ public final class TrainJob {
         report.count("parameters", net.numParams());
         long trainStart = System.nanoTime();
         int epochsRun = 0;
-        for (int epoch = state.nextEpoch; epoch < cfg.epochs(); epoch++) {
+        if (cfg.solver() == ConfigKeys.Solver.RIDGE) {
+            // one pass: least squares needs no epochs, and a resumed run solves again
+            state = ridge(net, trainBatches, valBatches, cfg, report);
+            ckpt.commit(net, true, state);
+        }
+        for (int epoch = state.nextEpoch; cfg.solver() == ConfigKeys.Solver.SGD && epoch < cfg.epochs(); epoch++) {
             long t0 = System.nanoTime();
             Double lr = net.getLearningRate(0);
             // A training master per epoch, seeded by the epoch: the split of the data into averaging rounds is then
@@ -206,6 +215,10 @@ public final class TrainJob {
         metrics.set("epochs", state.history);
         metrics.put("bestEpoch", state.bestEpoch + 1);
         metrics.put("bestValidationLoss", state.bestValLoss);
+        metrics.put("solver", cfg.solver().name().toLowerCase(Locale.ROOT));
+        if (cfg.solver() == ConfigKeys.Solver.RIDGE) {
+            metrics.put("lambda", state.history.get(state.bestEpoch).path("lambda").asDouble());
+        }
         ObjectNode v = metrics.putObject("validation");
         v.put("mse", val.mse());
         v.put("mae", val.mae());
@@ -228,6 +241,50 @@ public final class TrainJob {
         trainSegs.unpersist(false);
         valSegs.unpersist(false);
         return dir;
+    }
+
+    /**
+     * {@code train.solver=ridge}: the sufficient statistics of the training and validation windows (one pass each,
+     * merged across partitions), the least-squares solution for every penalty, and the one with the lowest validation
+     * loss written into {@code net}. Each penalty is one history entry (in place of an epoch).
+     */
+    static State ridge(MultiLayerNetwork net, JavaRDD<DataSet> trainBatches, JavaRDD<DataSet> valBatches,
+                       TrainConfig cfg, RunReport report) {
+        long t0 = System.nanoTime();
+        LinearForecastLayer layer = RidgeFit.layer(net);
+        LinearForecastLayer.Kind kind = layer.getKind();
+        RidgeFit.Stats train = trainBatches.treeAggregate(RidgeFit.stats(layer), (s, d) -> s.add(d, kind),
+                RidgeFit.Stats::merge);
+        RidgeFit.Stats validation = valBatches.treeAggregate(RidgeFit.stats(layer), (s, d) -> s.add(d, kind),
+                RidgeFit.Stats::merge);
+        double passSeconds = (System.nanoTime() - t0) / 1e9;
+        List<RidgeFit.Solution> solutions = RidgeFit.solve(train, validation, cfg.ridgeLambdas());
+        RidgeFit.Solution best = RidgeFit.best(solutions);
+        double seconds = (System.nanoTime() - t0) / 1e9;
+        report.log(String.format(Locale.ROOT, "ridge: statistics of %,d training and %,d validation windows in %.1f "
+                + "s, %d penalties solved in %.1f s", train.count(), validation.count(), passSeconds,
+                solutions.size(), seconds - passSeconds));
+        State state = new State();
+        for (int i = 0; i < solutions.size(); i++) {
+            RidgeFit.Solution s = solutions.get(i);
+            boolean isBest = s == best;
+            if (isBest) {
+                state.bestEpoch = i;
+                state.bestValLoss = s.validationLoss();
+            }
+            ObjectNode h = state.history.addObject();
+            h.put("epoch", i + 1);
+            h.put("lambda", s.lambda());
+            h.put("trainLoss", s.trainLoss());
+            h.put("validationLoss", s.validationLoss());
+            h.put("seconds", seconds / solutions.size());
+            report.log(String.format(Locale.ROOT, "ridge lambda %-8s train %.5f  validation %.5f%s",
+                    BigDecimal.valueOf(s.lambda()).stripTrailingZeros().toPlainString(), s.trainLoss(),
+                    s.validationLoss(), isBest ? " (chosen)" : ""));
+        }
+        RidgeFit.apply(net, best);
+        state.nextEpoch = solutions.size();
+        return state;
     }
 
     /** The first training minibatches, up to {@code windows} windows, merged: the gradient probe's fixed input. */

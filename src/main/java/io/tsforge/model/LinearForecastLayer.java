@@ -94,6 +94,11 @@ public class LinearForecastLayer extends NcwLayer {
         return a;
     }
 
+    /** {@link #trendMatrix} as an ND4J array of type {@code dt}. */
+    public static INDArray trendArray(DataType dt, int steps) {
+        return Nd4j.create(trendMatrix(steps)).castTo(dt);
+    }
+
     @Override
     public Layer instantiate(NeuralNetConfiguration conf, Collection<TrainingListener> listeners, int layerIndex,
                              INDArray layerParamsView, boolean initializeParams, DataType networkDataType) {
@@ -203,6 +208,96 @@ public class LinearForecastLayer extends NcwLayer {
                 + lookback + ", horizon=" + horizon + ")";
     }
 
+    /**
+     * What the layer's linear maps read, for a minibatch: the aligned input and, for nlinear, each feature minus its
+     * last value; for dlinear, trend and remainder. Also the design matrix of the least-squares problem the layer
+     * solves ({@link RidgeFit}): the output is {@code design() [W; ...] + b + offset()}.
+     */
+    public static final class Features {
+        final boolean nlinear;
+        final long mb;
+        final int features;
+        final int steps;
+        final int[][] source;   // aligned position t of example i reads input step source[i][t] (-1: zero)
+        final INDArray z;       // aligned input [mb, F, L]
+        final INDArray last;    // nlinear: z[:, :, L-1] [mb, F]
+        final INDArray a;       // nlinear: flat(z - last); dlinear: flat(trend), [mb, F L]
+        final INDArray s;       // dlinear: flat(z - trend)
+
+        /**
+         * @param input NCW windows [mb, F, L]
+         * @param mask  the features mask [mb, L] (right-padded windows) or null
+         * @param trend dlinear: {@link #trendMatrix}(L) as an array of type {@code dt}; nlinear: ignored
+         */
+        public Features(INDArray input, INDArray mask, Kind kind, DataType dt, INDArray trend) {
+            nlinear = kind == Kind.NLINEAR;
+            mb = input.size(0);
+            features = (int) input.size(1);
+            steps = (int) input.size(2);
+            if (mask != null && (mask.rank() != 2 || mask.size(0) != mb || mask.size(1) != steps)) {
+                throw new IllegalStateException("LinearForecastLayer: features mask must be [minibatch, L] = ["
+                        + mb + ", " + steps + "], got " + Arrays.toString(mask.shape()));
+            }
+            source = mask == null ? null : alignment(mask.toFloatMatrix());
+            z = source == null ? input.castTo(dt) : align(input.castTo(dt), dt);
+            if (nlinear) {
+                last = z.get(NDArrayIndex.all(), NDArrayIndex.all(), NDArrayIndex.point(steps - 1)).dup()
+                        .reshape('c', mb, features);
+                INDArray centred = z.dup();
+                for (int f = 0; f < features; f++) {
+                    centred.get(NDArrayIndex.all(), NDArrayIndex.point(f), NDArrayIndex.all())
+                            .subiColumnVector(last.getColumn(f, true));
+                }
+                a = centred.reshape('c', mb, (long) features * steps);
+                s = null;
+            } else {
+                last = null;
+                INDArray rows = z.reshape('c', mb * features, steps);
+                a = rows.mmul(trend).reshape('c', mb, (long) features * steps);
+                s = z.reshape('c', mb, (long) features * steps).sub(a);
+            }
+        }
+
+        /** The design matrix: nlinear [mb, F L] (centred input), dlinear [mb, 2 F L] (trend, then remainder). */
+        public INDArray design() {
+            return nlinear ? a : Nd4j.hstack(a, s);
+        }
+
+        /** What the output adds besides the linear maps and the bias, [mb, 1]: nlinear the target's last value. */
+        public INDArray offset() {
+            return nlinear ? last.getColumn(0, true).dup() : Nd4j.zeros(a.dataType(), mb, 1);
+        }
+
+        /** For each example: which input step each aligned position reads (real steps moved to the end). */
+        int[][] alignment(float[][] mask) {
+            int[][] src = new int[(int) mb][steps];
+            for (int i = 0; i < mb; i++) {
+                int real = 0;
+                while (real < steps && mask[i][real] > 0) {
+                    real++;
+                }
+                for (int t = 0; t < steps; t++) {
+                    src[i][t] = real == 0 ? -1 : Math.max(0, t - (steps - real));
+                }
+            }
+            return src;
+        }
+
+        INDArray align(INDArray x, DataType dt) {
+            INDArray out = Nd4j.zeros(dt, mb, features, steps);
+            for (int i = 0; i < mb; i++) {
+                for (int t = 0; t < steps; t++) {
+                    if (source[i][t] >= 0) {
+                        out.get(NDArrayIndex.point(i), NDArrayIndex.all(), NDArrayIndex.point(t))
+                                .assign(x.get(NDArrayIndex.point(i), NDArrayIndex.all(),
+                                        NDArrayIndex.point(source[i][t])));
+                    }
+                }
+            }
+            return out;
+        }
+    }
+
     /** The runtime layer: forward and backward passes computed directly (the backward pass recomputes the forward). */
     public static class Impl extends org.deeplearning4j.nn.layers.samediff.SameDiffLayer {
 
@@ -242,7 +337,7 @@ public class LinearForecastLayer extends NcwLayer {
 
         private INDArray trendMatrix(DataType dt, int steps) {
             if (trend == null || trend.dataType() != dt || trend.size(0) != steps) {
-                trend = Nd4j.create(LinearForecastLayer.trendMatrix(steps)).castTo(dt);
+                trend = trendArray(dt, steps);
             }
             return trend;
         }
@@ -251,14 +346,10 @@ public class LinearForecastLayer extends NcwLayer {
         private final class Pass {
             final boolean nlinear = cfg().getKind() == Kind.NLINEAR;
             final DataType dt = paramTable.get(BIAS_KEY).dataType();
+            final Features f;
             final long mb;
             final int features;
             final int steps;
-            final int[][] source;   // aligned position t of example i reads input step source[i][t] (-1: zero)
-            final INDArray z;       // aligned input [mb, F, L]
-            final INDArray last;    // nlinear: z[:, :, L-1] [mb, F]
-            final INDArray a;       // nlinear: flat(z - last); dlinear: flat(trend), [mb, F L]
-            final INDArray s;       // dlinear: flat(z - trend)
             final INDArray output;  // [mb, H]
 
             Pass() {
@@ -266,71 +357,23 @@ public class LinearForecastLayer extends NcwLayer {
                     throw new IllegalStateException("LinearForecastLayer expects NCW input [mb, F, L], got "
                             + Arrays.toString(input.shape()));
                 }
-                mb = input.size(0);
-                features = (int) input.size(1);
-                steps = (int) input.size(2);
-                if (features * (long) steps != paramTable.get(nlinear ? WEIGHT_KEY : TREND_KEY).size(0)) {
+                if (input.size(1) * input.size(2) != paramTable.get(nlinear ? WEIGHT_KEY : TREND_KEY).size(0)) {
                     throw new IllegalStateException("LinearForecastLayer was built for " + cfg().getNIn()
                             + " features x " + cfg().getLookback() + " steps, got input "
                             + Arrays.toString(input.shape()));
                 }
-                if (maskArray != null && (maskArray.rank() != 2 || maskArray.size(0) != mb
-                        || maskArray.size(1) != steps)) {
-                    throw new IllegalStateException("LinearForecastLayer: features mask must be [minibatch, L] = ["
-                            + mb + ", " + steps + "], got " + Arrays.toString(maskArray.shape()));
-                }
-                source = maskArray == null ? null : alignment(maskArray.toFloatMatrix());
-                z = source == null ? input.castTo(dt) : align(input.castTo(dt));
-                INDArray flatZ = z.reshape('c', mb, (long) features * steps);
+                f = new Features(input, maskArray, cfg().getKind(), dt,
+                        nlinear ? null : trendMatrix(dt, (int) input.size(2)));
+                mb = f.mb;
+                features = f.features;
+                steps = f.steps;
                 if (nlinear) {
-                    last = z.get(NDArrayIndex.all(), NDArrayIndex.all(), NDArrayIndex.point(steps - 1)).dup()
-                            .reshape('c', mb, features);
-                    INDArray centred = z.dup();
-                    for (int f = 0; f < features; f++) {
-                        centred.get(NDArrayIndex.all(), NDArrayIndex.point(f), NDArrayIndex.all())
-                                .subiColumnVector(last.getColumn(f, true));
-                    }
-                    a = centred.reshape('c', mb, (long) features * steps);
-                    s = null;
-                    output = a.mmul(paramTable.get(WEIGHT_KEY)).addiRowVector(paramTable.get(BIAS_KEY))
-                            .addiColumnVector(last.getColumn(0, true));
+                    output = f.a.mmul(paramTable.get(WEIGHT_KEY)).addiRowVector(paramTable.get(BIAS_KEY))
+                            .addiColumnVector(f.last.getColumn(0, true));
                 } else {
-                    last = null;
-                    INDArray rows = z.reshape('c', mb * features, steps);
-                    a = rows.mmul(trendMatrix(dt, steps)).reshape('c', mb, (long) features * steps);
-                    s = flatZ.sub(a);
-                    output = a.mmul(paramTable.get(TREND_KEY)).addi(s.mmul(paramTable.get(SEASONAL_KEY)))
+                    output = f.a.mmul(paramTable.get(TREND_KEY)).addi(f.s.mmul(paramTable.get(SEASONAL_KEY)))
                             .addiRowVector(paramTable.get(BIAS_KEY));
                 }
-            }
-
-            /** For each example: which input step each aligned position reads (real steps moved to the end). */
-            int[][] alignment(float[][] mask) {
-                int[][] src = new int[(int) mb][steps];
-                for (int i = 0; i < mb; i++) {
-                    int real = 0;
-                    while (real < steps && mask[i][real] > 0) {
-                        real++;
-                    }
-                    for (int t = 0; t < steps; t++) {
-                        src[i][t] = real == 0 ? -1 : Math.max(0, t - (steps - real));
-                    }
-                }
-                return src;
-            }
-
-            INDArray align(INDArray x) {
-                INDArray out = Nd4j.zeros(dt, mb, features, steps);
-                for (int i = 0; i < mb; i++) {
-                    for (int t = 0; t < steps; t++) {
-                        if (source[i][t] >= 0) {
-                            out.get(NDArrayIndex.point(i), NDArrayIndex.all(), NDArrayIndex.point(t))
-                                    .assign(x.get(NDArrayIndex.point(i), NDArrayIndex.all(),
-                                            NDArrayIndex.point(source[i][t])));
-                        }
-                    }
-                }
-                return out;
             }
 
             INDArray backward(INDArray epsilon) {
@@ -339,7 +382,7 @@ public class LinearForecastLayer extends NcwLayer {
                 INDArray dz;
                 if (nlinear) {
                     INDArray w = paramTable.get(WEIGHT_KEY);
-                    gradTable.get(WEIGHT_KEY).assign(a.transpose().mmul(eps));
+                    gradTable.get(WEIGHT_KEY).assign(f.a.transpose().mmul(eps));
                     INDArray dCentred = eps.mmul(w.transpose()).reshape('c', mb, features, steps);
                     dz = dCentred.dup();
                     // centred = z - last per feature; out also adds z[:, 0, L-1]
@@ -350,8 +393,8 @@ public class LinearForecastLayer extends NcwLayer {
                 } else {
                     INDArray wt = paramTable.get(TREND_KEY);
                     INDArray ws = paramTable.get(SEASONAL_KEY);
-                    gradTable.get(TREND_KEY).assign(a.transpose().mmul(eps));
-                    gradTable.get(SEASONAL_KEY).assign(s.transpose().mmul(eps));
+                    gradTable.get(TREND_KEY).assign(f.a.transpose().mmul(eps));
+                    gradTable.get(SEASONAL_KEY).assign(f.s.transpose().mmul(eps));
                     INDArray dTrend = eps.mmul(wt.transpose());
                     INDArray dSeasonal = eps.mmul(ws.transpose());
                     // trend = z A, seasonal = z - z A: dz = dSeasonal + (dTrend - dSeasonal) A^T
@@ -360,14 +403,14 @@ public class LinearForecastLayer extends NcwLayer {
                     dz = dSeasonal.reshape('c', mb * features, steps).addi(viaTrend).reshape('c', mb, features,
                             steps);
                 }
-                if (source == null) {
+                if (f.source == null) {
                     return dz.castTo(input.dataType());
                 }
                 INDArray dx = Nd4j.zeros(dt, mb, features, steps);
                 for (int i = 0; i < mb; i++) {
                     for (int t = 0; t < steps; t++) {
-                        if (source[i][t] >= 0) {
-                            dx.get(NDArrayIndex.point(i), NDArrayIndex.all(), NDArrayIndex.point(source[i][t]))
+                        if (f.source[i][t] >= 0) {
+                            dx.get(NDArrayIndex.point(i), NDArrayIndex.all(), NDArrayIndex.point(f.source[i][t]))
                                     .addi(dz.get(NDArrayIndex.point(i), NDArrayIndex.all(), NDArrayIndex.point(t)));
                         }
                     }

@@ -57,8 +57,8 @@ public final class PrepareJob {
         // series; it counts the rows it rejects. Only when it rejected some does the quarantine stage scan and parse
         // the input again to write them (with their texts and reasons) in input order.
         LongAccumulator rejectedSeen = jsc.sc().longAccumulator("rows rejected by the parser");
-        Dataset<Row> valid = spark.createDataFrame(
-                raw.javaRDD().mapPartitions(rows -> PrepareFunctions.parse(rows, in, false, rejectedSeen)),
+        Dataset<Row> valid = PrepareFunctions.internalFrame(spark, raw.queryExecution().toRdd().toJavaRDD()
+                        .mapPartitions(rows -> PrepareFunctions.parseValid(rows, in, rejectedSeen)),
                 PrepareFunctions.validSchema(nv));
 
         report.stage("assemble");
@@ -66,7 +66,7 @@ public final class PrepareJob {
         JavaRDD<AssembledSeries> series = valid
                 .repartition(partitions, col("_id"))
                 .sortWithinPartitions(col("_id"), col("ts"), col("_file"), col("_ord"))
-                .javaRDD()
+                .queryExecution().toRdd().toJavaRDD()
                 .mapPartitions(rows -> PrepareFunctions.assemble(rows, cfg.resample(), cfg.split(), nv))
                 .persist(StorageLevel.MEMORY_AND_DISK());
         try {
@@ -103,26 +103,36 @@ public final class PrepareJob {
             }
 
             report.stage("write-series");
-            Dataset<Row> seriesDf = spark.createDataFrame(
+            Dataset<Row> seriesDf = PrepareFunctions.internalFrame(spark,
                     series.flatMap(s -> PrepareFunctions.seriesRows(s, bn.value())),
                     PreparedLayout.seriesSchema(in.valueColumns()));
             var writer = seriesDf.write().mode(SaveMode.Overwrite);
             if (cfg.outputFormat() == ConfigKeys.OutputFormat.CSV) {
                 writer.option("header", "true").csv(out + "/" + PreparedLayout.SERIES);
             } else {
-                writer.parquet(out + "/" + PreparedLayout.SERIES);
+                // the normalized values are as many distinct doubles as there are steps: Parquet's dictionary for
+                // them fills up and falls back to plain encoding in every page, after hashing every value
+                for (String v : in.valueColumns()) {
+                    writer.option("parquet.enable.dictionary#" + v + "_norm", "false");
+                }
+                withMicrosTimestamps(spark, () -> writer.parquet(out + "/" + PreparedLayout.SERIES));
             }
 
             report.stage("write-segments");
-            spark.createDataFrame(series.flatMap(s -> PrepareFunctions.segmentRows(s, bn.value())),
+            withMicrosTimestamps(spark, () -> PrepareFunctions.internalFrame(spark,
+                            series.flatMap(s -> PrepareFunctions.segmentRows(s, bn.value())),
                             PreparedLayout.segmentSchema())
-                    .write().mode(SaveMode.Overwrite).parquet(out + "/" + PreparedLayout.SEGMENTS);
+                    .write().mode(SaveMode.Overwrite)
+                    // float arrays of normalized values: the dictionary never holds them (same size without it)
+                    .option("parquet.enable.dictionary#values.list.element.list.element", "false")
+                    .parquet(out + "/" + PreparedLayout.SEGMENTS));
 
             report.stage("write-windows");
-            spark.createDataFrame(series.flatMap(s -> PrepareFunctions.windowRows(s, cfg.window())),
+            withMicrosTimestamps(spark, () -> PrepareFunctions.internalFrame(spark,
+                            series.flatMap(s -> PrepareFunctions.windowRows(s, cfg.window())),
                             PreparedLayout.windowSchema())
                     .write().mode(SaveMode.Overwrite).partitionBy("split")
-                    .parquet(out + "/" + PreparedLayout.WINDOWS);
+                    .parquet(out + "/" + PreparedLayout.WINDOWS));
             report.endStage();
 
             reportCounts(report, counts);
@@ -139,6 +149,27 @@ public final class PrepareJob {
                     counts.windows.train, counts.windows.validation, counts.windows.test));
         } finally {
             series.unpersist(false);
+        }
+    }
+
+    /**
+     * Runs a Parquet write with timestamps stored as INT64 microseconds instead of Spark's default INT96 (the session
+     * setting is restored afterwards). Spark reads both back as the same timestamps; INT96 values go through a
+     * dictionary of 12-byte binaries, which made the timestamp the costliest column of {@code series/} and
+     * {@code windows/}.
+     */
+    static void withMicrosTimestamps(SparkSession spark, Runnable write) {
+        String key = "spark.sql.parquet.outputTimestampType";
+        String before = spark.conf().contains(key) ? spark.conf().get(key) : null;
+        spark.conf().set(key, "TIMESTAMP_MICROS");
+        try {
+            write.run();
+        } finally {
+            if (before == null) {
+                spark.conf().unset(key);
+            } else {
+                spark.conf().set(key, before);
+            }
         }
     }
 

@@ -8,6 +8,7 @@ import io.tsforge.core.Normalizer;
 import io.tsforge.core.StatsAccumulator;
 import io.tsforge.io.NormalizerJson;
 import io.tsforge.io.Storage;
+import io.tsforge.spark.PartitionCounts;
 import io.tsforge.spark.PrepareFunctions;
 import io.tsforge.spark.PreparedLayout;
 import io.tsforge.spark.RawInput;
@@ -19,6 +20,7 @@ import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SaveMode;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.catalyst.InternalRow;
 import org.apache.spark.sql.types.StructType;
 import org.apache.spark.storage.StorageLevel;
 import org.apache.spark.util.LongAccumulator;
@@ -49,16 +51,17 @@ public final class PrepareJob {
 
         report.stage("read");
         Dataset<Row> raw = RawInput.read(spark, in);
-        // An independent count of the input: the balance check below compares it with what the stages account for.
-        long rowsIn = raw.count();
-        report.count("rows_in", rowsIn);
-        report.log(String.format("read %,d rows", rowsIn));
         // The main scan parses every row and keeps only the parsed fields of the valid ones for the shuffle by
-        // series; it counts the rows it rejects. Only when it rejected some does the quarantine stage scan and parse
-        // the input again to write them (with their texts and reasons) in input order.
+        // series; it counts the rows it rejects, and the rows of each input partition: that count of the input is
+        // taken before any parsing decision and is what the balance check below compares the stages' accounting with
+        // (it used to be a separate count() scan of the input). Only when the main scan rejected rows does the
+        // quarantine stage scan and parse the input again to write them (with their texts and reasons) in input order.
         LongAccumulator rejectedSeen = jsc.sc().longAccumulator("rows rejected by the parser");
-        Dataset<Row> valid = PrepareFunctions.internalFrame(spark, raw.queryExecution().toRdd().toJavaRDD()
-                        .mapPartitions(rows -> PrepareFunctions.parseValid(rows, in, rejectedSeen)),
+        PartitionCounts rowsRead = new PartitionCounts();
+        jsc.sc().register(rowsRead, "rows read per input partition");
+        JavaRDD<InternalRow> rawRows = raw.queryExecution().toRdd().toJavaRDD();
+        Dataset<Row> valid = PrepareFunctions.internalFrame(spark,
+                rawRows.mapPartitions(rows -> PrepareFunctions.parseValid(rows, in, rejectedSeen, rowsRead)),
                 PrepareFunctions.validSchema(nv));
 
         report.stage("assemble");
@@ -82,12 +85,23 @@ public final class PrepareJob {
 
             // the main scan has run to completion (the statistics needed every series): its rejection count is final.
             // A re-executed task can only add to it, so zero means no row was rejected.
+            // the main scan has run every partition to its end: the rows read are known
+            long rowsIn = rowsRead.total(rawRows.getNumPartitions());
+            if (rowsIn < 0) {
+                throw new IllegalStateException("the main scan reported the rows of " + rowsRead.value().size()
+                        + " of " + rawRows.getNumPartitions() + " input partitions");
+            }
+            report.count("rows_in", rowsIn);
+            report.log(String.format("read %,d rows", rowsIn));
+
             report.stage("quarantine");
-            Dataset<Row> rejected = rejectedSeen.value() > 0
+            boolean anyRejected = rejectedSeen.value() > 0;
+            Dataset<Row> rejected = anyRejected
                     ? spark.createDataFrame(raw.javaRDD().mapPartitions(rows -> PrepareFunctions.parse(rows, in,
                     true, null)), PrepareFunctions.parsedSchema(nv))
                     : spark.createDataFrame(jsc.<Row>emptyRDD().rdd(), PrepareFunctions.parsedSchema(nv));
-            Map<String, Long> byReason = writeQuarantine(spark, rejected, in, out + "/" + PreparedLayout.QUARANTINE);
+            Map<String, Long> byReason = writeQuarantine(spark, rejected, in, out + "/" + PreparedLayout.QUARANTINE,
+                    anyRejected);
             long quarantined = byReason.values().stream().mapToLong(Long::longValue).sum();
             report.count("rows_quarantined", quarantined);
             report.count("quarantine_by_reason", byReason);
@@ -173,8 +187,12 @@ public final class PrepareJob {
         }
     }
 
-    /** Writes the rejected rows as CSV with their reasons and returns the count per reason, read back from disk. */
-    static Map<String, Long> writeQuarantine(SparkSession spark, Dataset<Row> rejected, InputSpec in, String dir) {
+    /**
+     * Writes the rejected rows as CSV with their reasons and returns the count per reason, read back from disk
+     * ({@code readBack}; an empty map without reading when the caller knows there are none).
+     */
+    static Map<String, Long> writeQuarantine(SparkSession spark, Dataset<Row> rejected, InputSpec in, String dir,
+                                             boolean readBack) {
         List<Column> q = new ArrayList<>();
         if (!in.wide()) {
             q.add(col("_id").as("series_id"));
@@ -194,6 +212,9 @@ public final class PrepareJob {
                 .select(q.toArray(new Column[0]))
                 .write().mode(SaveMode.Overwrite).option("header", "true").csv(dir);
         Map<String, Long> byReason = new TreeMap<>();
+        if (!readBack) {
+            return byReason;
+        }
         StructType schema = PreparedLayout.quarantineSchema(in.valueColumns(), in.wide());
         for (Row r : spark.read().option("header", "true").schema(schema).csv(dir).groupBy(col("reason")).count()
                 .collectAsList()) {

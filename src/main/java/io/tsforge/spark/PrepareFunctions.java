@@ -20,6 +20,7 @@ import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.catalyst.InternalRow;
 import org.apache.spark.sql.catalyst.expressions.GenericInternalRow;
 import org.apache.spark.sql.catalyst.expressions.UnsafeArrayData;
+import org.apache.spark.sql.catalyst.expressions.codegen.UnsafeRowWriter;
 import org.apache.spark.sql.catalyst.util.ArrayData;
 import org.apache.spark.sql.catalyst.util.DateTimeUtils;
 import org.apache.spark.sql.catalyst.util.GenericArrayData;
@@ -144,7 +145,9 @@ public final class PrepareFunctions {
      * converting every row to an external {@link Row} and back (measured: those conversions cost about as much as
      * the parsing). {@code rejected} counts the rows left out.
      */
-    public static Iterator<InternalRow> parseValid(Iterator<InternalRow> rows, InputSpec in, LongAccumulator rejected) {
+    public static Iterator<InternalRow> parseValid(Iterator<InternalRow> rows, InputSpec in, LongAccumulator rejected,
+                                                   PartitionCounts rowsIn) {
+        int partition = org.apache.spark.TaskContext.getPartitionId();
         RawRowParser parser = in.rowParser();
         RawRowParser.Result r = parser.newResult();
         int nv = in.valueColumns().size();
@@ -156,10 +159,12 @@ public final class PrepareFunctions {
             UTF8String lastId;
             String lastIdText;
             UTF8String lastFile;
+            long seen;
 
             private InternalRow advance() {
                 while (rows.hasNext()) {
                     InternalRow row = rows.next();
+                    seen++;
                     for (int i = 0; i < nv; i++) {
                         texts[i] = text(row, 2 + i);
                     }
@@ -188,6 +193,7 @@ public final class PrepareFunctions {
                     out[3 + nv] = row.getLong(4 + nv);
                     return new GenericInternalRow(out);
                 }
+                rowsIn.add(partition, seen);
                 return null;
             }
 
@@ -304,30 +310,51 @@ public final class PrepareFunctions {
         return out;
     }
 
-    /** Rows of {@link PreparedLayout#seriesSchema}, internal (see {@link #internalFrame}). */
+    /**
+     * Rows of {@link PreparedLayout#seriesSchema}, internal (see {@link #internalFrame}), one step at a time into one
+     * reused row: the plan copies each row before asking for the next.
+     */
     public static Iterator<InternalRow> seriesRows(AssembledSeries s, Normalizer normalizer) {
         Normalization.Scale scale = normalizer.scaleFor(s.seriesId());
         UTF8String id = UTF8String.fromString(s.seriesId());
-        List<InternalRow> out = new ArrayList<>(s.totalSteps());
-        for (Segment seg : s.segments()) {
-            int nf = seg.features();
-            for (int t = 0; t < seg.length(); t++) {
-                Object[] r = new Object[7 + 2 * nf];
-                r[0] = id;
-                r[1] = micros(seg.timestamp(t));
-                r[2] = seg.index;
-                r[3] = t;
-                r[4] = SPLIT_LABELS[seg.split[t]];
-                r[5] = seg.filled[t];
-                r[6] = seg.rawRows[t];
-                for (int f = 0; f < nf; f++) {
-                    r[7 + f] = seg.values[f][t];
-                    r[7 + nf + f] = scale.apply(f, seg.values[f][t]);
+        Iterator<Segment> segments = s.segments().iterator();
+        return new Iterator<>() {
+            Segment seg = segments.hasNext() ? segments.next() : null;
+            int t;
+            final UnsafeRowWriter w = new UnsafeRowWriter(7 + 2 * (seg == null ? 0 : seg.features()));
+
+            @Override
+            public boolean hasNext() {
+                while (seg != null && t >= seg.length()) {
+                    seg = segments.hasNext() ? segments.next() : null;
+                    t = 0;
                 }
-                out.add(new GenericInternalRow(r));
+                return seg != null;
             }
-        }
-        return out.iterator();
+
+            @Override
+            public InternalRow next() {
+                if (!hasNext()) {
+                    throw new NoSuchElementException();
+                }
+                int nf = seg.features();
+                w.reset();
+                w.zeroOutNullBytes();
+                w.write(0, id);
+                w.write(1, micros(seg.timestamp(t)));
+                w.write(2, seg.index);
+                w.write(3, t);
+                w.write(4, SPLIT_LABELS[seg.split[t]]);
+                w.write(5, seg.filled[t]);
+                w.write(6, seg.rawRows[t]);
+                for (int f = 0; f < nf; f++) {
+                    w.write(7 + f, seg.values[f][t]);
+                    w.write(7 + nf + f, scale.apply(f, seg.values[f][t]));
+                }
+                t++;
+                return w.getRow();
+            }
+        };
     }
 
     /** Rows of {@link PreparedLayout#segmentSchema}, internal (see {@link #internalFrame}). */
@@ -354,10 +381,20 @@ public final class PrepareFunctions {
     public static Iterator<InternalRow> windowRows(AssembledSeries s, WindowSpec spec) {
         List<InternalRow> out = new ArrayList<>();
         UTF8String id = UTF8String.fromString(s.seriesId());
+        UnsafeRowWriter row = new UnsafeRowWriter(6);
         Windower w = new Windower(spec);
         for (Segment seg : s.segments()) {
-            w.cut(seg, (sg, origin, history, split) -> out.add(new GenericInternalRow(new Object[]{id, sg.index,
-                    origin, micros(sg.timestamp(origin)), history, SPLIT_LABELS[split.code()]})));
+            w.cut(seg, (sg, origin, history, split) -> {
+                row.reset();
+                row.zeroOutNullBytes();
+                row.write(0, id);
+                row.write(1, sg.index);
+                row.write(2, origin);
+                row.write(3, micros(sg.timestamp(origin)));
+                row.write(4, history);
+                row.write(5, SPLIT_LABELS[split.code()]);
+                out.add(row.getRow().copy());
+            });
         }
         return out.iterator();
     }

@@ -6,6 +6,9 @@ public enum SplitLabel {
 
     public final String label;
 
+    /** values() clones its array on every call; this is called per step and per window. */
+    private static final SplitLabel[] BY_CODE = values();
+
     SplitLabel(String label) {
         this.label = label;
     }
@@ -15,6 +18,6 @@ public enum SplitLabel {
     }
 
     public static SplitLabel of(byte code) {
-        return values()[code];
+        return BY_CODE[code];
     }
 }

@@ -58,17 +58,22 @@ public final class Windower {
             c.segmentsTooShort++;
             return;
         }
+        // runEnd[t]: the last step of the run of equal split codes that holds step t, so that a window's targets
+        // o+1..o+horizon all share one split exactly when runEnd[o+1] >= o+horizon (one pass, not horizon per origin)
+        int n = seg.length();
+        int[] runEnd = new int[n];
+        runEnd[n - 1] = n - 1;
+        for (int t = n - 2; t >= 0; t--) {
+            runEnd[t] = seg.split[t] == seg.split[t + 1] ? runEnd[t + 1] : t;
+        }
         for (int o = first; o <= last; o++) {
             byte label = seg.split[o + 1];
-            boolean same = label != SplitLabel.NONE.code();
-            for (int t = o + 2; same && t <= o + spec.horizon(); t++) {
-                same = seg.split[t] == label;
-            }
             SplitLabel split = SplitLabel.of(label);
             int stride = split == SplitLabel.TRAIN ? spec.stride() : spec.evalStride();
             if ((o - first) % stride != 0) {
                 continue;
             }
+            boolean same = label != SplitLabel.NONE.code() && runEnd[o + 1] >= o + spec.horizon();
             if (!same) {
                 c.straddling++;
                 continue;

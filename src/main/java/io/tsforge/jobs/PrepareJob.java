@@ -8,6 +8,7 @@ import io.tsforge.core.Normalizer;
 import io.tsforge.core.StatsAccumulator;
 import io.tsforge.io.NormalizerJson;
 import io.tsforge.io.Storage;
+import io.tsforge.spark.PartitionCounts;
 import io.tsforge.spark.PrepareFunctions;
 import io.tsforge.spark.PreparedLayout;
 import io.tsforge.spark.RawInput;
@@ -19,6 +20,7 @@ import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SaveMode;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.catalyst.InternalRow;
 import org.apache.spark.sql.types.StructType;
 import org.apache.spark.storage.StorageLevel;
 import org.apache.spark.util.LongAccumulator;
@@ -49,16 +51,17 @@ public final class PrepareJob {
 
         report.stage("read");
         Dataset<Row> raw = RawInput.read(spark, in);
-        // An independent count of the input: the balance check below compares it with what the stages account for.
-        long rowsIn = raw.count();
-        report.count("rows_in", rowsIn);
-        report.log(String.format("read %,d rows", rowsIn));
         // The main scan parses every row and keeps only the parsed fields of the valid ones for the shuffle by
-        // series; it counts the rows it rejects. Only when it rejected some does the quarantine stage scan and parse
-        // the input again to write them (with their texts and reasons) in input order.
+        // series; it counts the rows it rejects, and the rows of each input partition: that count of the input is
+        // taken before any parsing decision and is what the balance check below compares the stages' accounting with
+        // (it used to be a separate count() scan of the input). Only when the main scan rejected rows does the
+        // quarantine stage scan and parse the input again to write them (with their texts and reasons) in input order.
         LongAccumulator rejectedSeen = jsc.sc().longAccumulator("rows rejected by the parser");
-        Dataset<Row> valid = spark.createDataFrame(
-                raw.javaRDD().mapPartitions(rows -> PrepareFunctions.parse(rows, in, false, rejectedSeen)),
+        PartitionCounts rowsRead = new PartitionCounts();
+        jsc.sc().register(rowsRead, "rows read per input partition");
+        JavaRDD<InternalRow> rawRows = raw.queryExecution().toRdd().toJavaRDD();
+        Dataset<Row> valid = PrepareFunctions.internalFrame(spark,
+                rawRows.mapPartitions(rows -> PrepareFunctions.parseValid(rows, in, rejectedSeen, rowsRead)),
                 PrepareFunctions.validSchema(nv));
 
         report.stage("assemble");
@@ -66,7 +69,7 @@ public final class PrepareJob {
         JavaRDD<AssembledSeries> series = valid
                 .repartition(partitions, col("_id"))
                 .sortWithinPartitions(col("_id"), col("ts"), col("_file"), col("_ord"))
-                .javaRDD()
+                .queryExecution().toRdd().toJavaRDD()
                 .mapPartitions(rows -> PrepareFunctions.assemble(rows, cfg.resample(), cfg.split(), nv))
                 .persist(StorageLevel.MEMORY_AND_DISK());
         try {
@@ -82,12 +85,23 @@ public final class PrepareJob {
 
             // the main scan has run to completion (the statistics needed every series): its rejection count is final.
             // A re-executed task can only add to it, so zero means no row was rejected.
+            // the main scan has run every partition to its end: the rows read are known
+            long rowsIn = rowsRead.total(rawRows.getNumPartitions());
+            if (rowsIn < 0) {
+                throw new IllegalStateException("the main scan reported the rows of " + rowsRead.value().size()
+                        + " of " + rawRows.getNumPartitions() + " input partitions");
+            }
+            report.count("rows_in", rowsIn);
+            report.log(String.format("read %,d rows", rowsIn));
+
             report.stage("quarantine");
-            Dataset<Row> rejected = rejectedSeen.value() > 0
+            boolean anyRejected = rejectedSeen.value() > 0;
+            Dataset<Row> rejected = anyRejected
                     ? spark.createDataFrame(raw.javaRDD().mapPartitions(rows -> PrepareFunctions.parse(rows, in,
                     true, null)), PrepareFunctions.parsedSchema(nv))
                     : spark.createDataFrame(jsc.<Row>emptyRDD().rdd(), PrepareFunctions.parsedSchema(nv));
-            Map<String, Long> byReason = writeQuarantine(spark, rejected, in, out + "/" + PreparedLayout.QUARANTINE);
+            Map<String, Long> byReason = writeQuarantine(spark, rejected, in, out + "/" + PreparedLayout.QUARANTINE,
+                    anyRejected);
             long quarantined = byReason.values().stream().mapToLong(Long::longValue).sum();
             report.count("rows_quarantined", quarantined);
             report.count("quarantine_by_reason", byReason);
@@ -103,26 +117,36 @@ public final class PrepareJob {
             }
 
             report.stage("write-series");
-            Dataset<Row> seriesDf = spark.createDataFrame(
+            Dataset<Row> seriesDf = PrepareFunctions.internalFrame(spark,
                     series.flatMap(s -> PrepareFunctions.seriesRows(s, bn.value())),
                     PreparedLayout.seriesSchema(in.valueColumns()));
             var writer = seriesDf.write().mode(SaveMode.Overwrite);
             if (cfg.outputFormat() == ConfigKeys.OutputFormat.CSV) {
                 writer.option("header", "true").csv(out + "/" + PreparedLayout.SERIES);
             } else {
-                writer.parquet(out + "/" + PreparedLayout.SERIES);
+                // the normalized values are as many distinct doubles as there are steps: Parquet's dictionary for
+                // them fills up and falls back to plain encoding in every page, after hashing every value
+                for (String v : in.valueColumns()) {
+                    writer.option("parquet.enable.dictionary#" + v + "_norm", "false");
+                }
+                withMicrosTimestamps(spark, () -> writer.parquet(out + "/" + PreparedLayout.SERIES));
             }
 
             report.stage("write-segments");
-            spark.createDataFrame(series.flatMap(s -> PrepareFunctions.segmentRows(s, bn.value())),
+            withMicrosTimestamps(spark, () -> PrepareFunctions.internalFrame(spark,
+                            series.flatMap(s -> PrepareFunctions.segmentRows(s, bn.value())),
                             PreparedLayout.segmentSchema())
-                    .write().mode(SaveMode.Overwrite).parquet(out + "/" + PreparedLayout.SEGMENTS);
+                    .write().mode(SaveMode.Overwrite)
+                    // float arrays of normalized values: the dictionary never holds them (same size without it)
+                    .option("parquet.enable.dictionary#values.list.element.list.element", "false")
+                    .parquet(out + "/" + PreparedLayout.SEGMENTS));
 
             report.stage("write-windows");
-            spark.createDataFrame(series.flatMap(s -> PrepareFunctions.windowRows(s, cfg.window())),
+            withMicrosTimestamps(spark, () -> PrepareFunctions.internalFrame(spark,
+                            series.flatMap(s -> PrepareFunctions.windowRows(s, cfg.window())),
                             PreparedLayout.windowSchema())
                     .write().mode(SaveMode.Overwrite).partitionBy("split")
-                    .parquet(out + "/" + PreparedLayout.WINDOWS);
+                    .parquet(out + "/" + PreparedLayout.WINDOWS));
             report.endStage();
 
             reportCounts(report, counts);
@@ -142,8 +166,33 @@ public final class PrepareJob {
         }
     }
 
-    /** Writes the rejected rows as CSV with their reasons and returns the count per reason, read back from disk. */
-    static Map<String, Long> writeQuarantine(SparkSession spark, Dataset<Row> rejected, InputSpec in, String dir) {
+    /**
+     * Runs a Parquet write with timestamps stored as INT64 microseconds instead of Spark's default INT96 (the session
+     * setting is restored afterwards). Spark reads both back as the same timestamps; INT96 values go through a
+     * dictionary of 12-byte binaries, which made the timestamp the costliest column of {@code series/} and
+     * {@code windows/}.
+     */
+    static void withMicrosTimestamps(SparkSession spark, Runnable write) {
+        String key = "spark.sql.parquet.outputTimestampType";
+        String before = spark.conf().contains(key) ? spark.conf().get(key) : null;
+        spark.conf().set(key, "TIMESTAMP_MICROS");
+        try {
+            write.run();
+        } finally {
+            if (before == null) {
+                spark.conf().unset(key);
+            } else {
+                spark.conf().set(key, before);
+            }
+        }
+    }
+
+    /**
+     * Writes the rejected rows as CSV with their reasons and returns the count per reason, read back from disk
+     * ({@code readBack}; an empty map without reading when the caller knows there are none).
+     */
+    static Map<String, Long> writeQuarantine(SparkSession spark, Dataset<Row> rejected, InputSpec in, String dir,
+                                             boolean readBack) {
         List<Column> q = new ArrayList<>();
         if (!in.wide()) {
             q.add(col("_id").as("series_id"));
@@ -163,6 +212,9 @@ public final class PrepareJob {
                 .select(q.toArray(new Column[0]))
                 .write().mode(SaveMode.Overwrite).option("header", "true").csv(dir);
         Map<String, Long> byReason = new TreeMap<>();
+        if (!readBack) {
+            return byReason;
+        }
         StructType schema = PreparedLayout.quarantineSchema(in.valueColumns(), in.wide());
         for (Row r : spark.read().option("header", "true").schema(schema).csv(dir).groupBy(col("reason")).count()
                 .collectAsList()) {

@@ -21,6 +21,7 @@ public final class RunReport {
     private final Map<String, Object> extra = new LinkedHashMap<>();
     private String stage;
     private long stageStart;
+    private long stageCpuStart = -1;
 
     public RunReport(String job) {
         this.job = job;
@@ -35,6 +36,7 @@ public final class RunReport {
         endStage();
         stage = name;
         stageStart = System.nanoTime();
+        stageCpuStart = processCpuNanos();
         log(name + " ...");
     }
 
@@ -42,7 +44,13 @@ public final class RunReport {
         if (stage != null) {
             double s = (System.nanoTime() - stageStart) / 1e9;
             stageSeconds.merge(stage, s, Double::sum);
-            log(String.format(Locale.ROOT, "%s done in %.1f s", stage, s));
+            long cpu = processCpuNanos();
+            // the process's CPU seconds (all threads): in local mode the stage's work, steadier than wall time on a
+            // shared machine; on a cluster only the driver's share
+            log(cpu >= 0 && stageCpuStart >= 0
+                    ? String.format(Locale.ROOT, "%s done in %.1f s (process CPU %.1f s)", stage, s,
+                    (cpu - stageCpuStart) / 1e9)
+                    : String.format(Locale.ROOT, "%s done in %.1f s", stage, s));
             stage = null;
         }
     }
@@ -94,6 +102,15 @@ public final class RunReport {
     public void writeSummary(Storage storage, String outputDir, String status, Map<String, String> config,
                              String error) {
         storage.writeJson(outputDir + "/_summary.json", summary(status, config, error));
+    }
+
+    /** CPU time of the whole process (all threads), or -1 where the JVM does not report it. */
+    static long processCpuNanos() {
+        if (java.lang.management.ManagementFactory.getOperatingSystemMXBean()
+                instanceof com.sun.management.OperatingSystemMXBean os) {
+            return os.getProcessCpuTime();
+        }
+        return -1;
     }
 
     /** The process's peak resident memory (Linux VmHWM), or -1 where it cannot be read. */

@@ -13,11 +13,22 @@ import io.tsforge.core.StatsAccumulator;
 import io.tsforge.core.TimeSplit;
 import io.tsforge.core.WindowSpec;
 import io.tsforge.core.Windower;
+import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.catalyst.InternalRow;
+import org.apache.spark.sql.catalyst.expressions.GenericInternalRow;
+import org.apache.spark.sql.catalyst.expressions.UnsafeArrayData;
+import org.apache.spark.sql.catalyst.expressions.codegen.UnsafeRowWriter;
+import org.apache.spark.sql.catalyst.util.ArrayData;
+import org.apache.spark.sql.catalyst.util.DateTimeUtils;
+import org.apache.spark.sql.catalyst.util.GenericArrayData;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.unsafe.types.UTF8String;
 import org.apache.spark.util.LongAccumulator;
 import scala.Tuple2;
 
@@ -129,13 +140,93 @@ public final class PrepareFunctions {
     }
 
     /**
+     * The valid side of {@link #parse} on Spark's internal rows ({@code raw.queryExecution().toRdd()}, schema of
+     * {@link RawInput#read}), emitting internal {@link #validSchema} rows: the same parser and the same outcome, without
+     * converting every row to an external {@link Row} and back (measured: those conversions cost about as much as
+     * the parsing). {@code rejected} counts the rows left out.
+     */
+    public static Iterator<InternalRow> parseValid(Iterator<InternalRow> rows, InputSpec in, LongAccumulator rejected,
+                                                   PartitionCounts rowsIn) {
+        int partition = org.apache.spark.TaskContext.getPartitionId();
+        RawRowParser parser = in.rowParser();
+        RawRowParser.Result r = parser.newResult();
+        int nv = in.valueColumns().size();
+        String[] texts = new String[nv];
+        boolean requireId = !in.wide();
+        return new Iterator<>() {
+            InternalRow next = advance();
+            // the source rows are reused buffers: the id and file are copied out; consecutive rows mostly share both
+            UTF8String lastId;
+            String lastIdText;
+            UTF8String lastFile;
+            long seen;
+
+            private InternalRow advance() {
+                while (rows.hasNext()) {
+                    InternalRow row = rows.next();
+                    seen++;
+                    for (int i = 0; i < nv; i++) {
+                        texts[i] = text(row, 2 + i);
+                    }
+                    UTF8String id = row.isNullAt(0) ? null : row.getUTF8String(0);
+                    if (id != null && !id.equals(lastId)) {
+                        lastId = id.clone();
+                        lastIdText = lastId.toString();
+                    }
+                    parser.parse(requireId, id == null ? null : lastIdText, text(row, 1), texts,
+                            row.getBoolean(2 + nv), r);
+                    if (!r.ok()) {
+                        rejected.add(1);
+                        continue;
+                    }
+                    UTF8String file = row.getUTF8String(3 + nv);
+                    if (!file.equals(lastFile)) {
+                        lastFile = file.clone();
+                    }
+                    Object[] out = new Object[2 + nv + 2];
+                    out[0] = id == null ? null : lastId;
+                    out[1] = r.timestamp;
+                    for (int i = 0; i < nv; i++) {
+                        out[2 + i] = r.values[i];
+                    }
+                    out[2 + nv] = lastFile;
+                    out[3 + nv] = row.getLong(4 + nv);
+                    return new GenericInternalRow(out);
+                }
+                rowsIn.add(partition, seen);
+                return null;
+            }
+
+            @Override
+            public boolean hasNext() {
+                return next != null;
+            }
+
+            @Override
+            public InternalRow next() {
+                if (next == null) {
+                    throw new NoSuchElementException();
+                }
+                InternalRow out = next;
+                next = advance();
+                return out;
+            }
+        };
+    }
+
+    private static String text(InternalRow row, int i) {
+        return row.isNullAt(i) ? null : row.getUTF8String(i).toString();
+    }
+
+    /**
      * Assembles series from valid rows ({@link #validSchema}) sorted by series, time and input order, and assigns
      * each step its split. One series is in memory at a time.
      */
-    public static Iterator<AssembledSeries> assemble(Iterator<Row> rows, ResampleSpec spec, TimeSplit split,
+    public static Iterator<AssembledSeries> assemble(Iterator<InternalRow> rows, ResampleSpec spec, TimeSplit split,
                                                      int features) {
         return new Iterator<>() {
-            Row pending = rows.hasNext() ? rows.next() : null;
+            // internal rows of a sorted plan are reused buffers: each one is read before the next is fetched
+            InternalRow pending = rows.hasNext() ? rows.next() : null;
             final double[] buf = new double[features];
 
             @Override
@@ -148,9 +239,9 @@ public final class PrepareFunctions {
                 if (pending == null) {
                     throw new NoSuchElementException();
                 }
-                String sid = pending.getString(0);
-                SeriesAssembler a = new SeriesAssembler(sid, spec, features);
-                while (pending != null && pending.getString(0).equals(sid)) {
+                UTF8String sid = pending.getUTF8String(0).clone();
+                SeriesAssembler a = new SeriesAssembler(sid.toString(), spec, features);
+                while (pending != null && pending.getUTF8String(0).equals(sid)) {
                     for (int f = 0; f < features; f++) {
                         buf[f] = pending.getDouble(2 + f);
                     }
@@ -185,52 +276,125 @@ public final class PrepareFunctions {
         return out.iterator();
     }
 
-    public static Iterator<Row> seriesRows(AssembledSeries s, Normalizer normalizer) {
+    /**
+     * A DataFrame of internal rows (Spark's own value types: {@link UTF8String}, microseconds for timestamps,
+     * {@link ArrayData}). {@code createDataFrame} of external {@link Row}s converts every field of every row by type
+     * (boxed floats of the segment arrays, calendar rebasing of each {@link Timestamp}); for prepare's millions of output
+     * rows that cost as much as the Parquet encoding. {@code internalCreateDataFrame} is {@code private[sql]} in Scala,
+     * public in the bytecode, and stable across Spark 3.x.
+     */
+    public static Dataset<Row> internalFrame(SparkSession spark, JavaRDD<InternalRow> rows, StructType schema) {
+        return spark.internalCreateDataFrame(rows.rdd(), schema, false);
+    }
+
+    /** From 1900-01-01T00:00Z on, Spark's conversion of a {@link Timestamp} is {@code millis * 1000}. */
+    static final long MODERN_MILLIS = -2_208_988_800_000L;
+
+    /**
+     * Spark's internal timestamp (microseconds) of an instant in epoch milliseconds, equal to what
+     * {@code createDataFrame} makes of {@code new Timestamp(millis)}: the conversion itself before 1900, where it rebases
+     * from the hybrid Julian calendar in some time zones.
+     */
+    public static long micros(long millis) {
+        return millis >= MODERN_MILLIS ? millis * 1000L : DateTimeUtils.fromJavaTimestamp(new Timestamp(millis));
+    }
+
+    private static final UTF8String[] SPLIT_LABELS = labels();
+
+    private static UTF8String[] labels() {
+        SplitLabel[] all = SplitLabel.values();
+        UTF8String[] out = new UTF8String[all.length];
+        for (SplitLabel l : all) {
+            out[l.code()] = UTF8String.fromString(l.label);
+        }
+        return out;
+    }
+
+    /**
+     * Rows of {@link PreparedLayout#seriesSchema}, internal (see {@link #internalFrame}), one step at a time into one
+     * reused row: the plan copies each row before asking for the next.
+     */
+    public static Iterator<InternalRow> seriesRows(AssembledSeries s, Normalizer normalizer) {
         Normalization.Scale scale = normalizer.scaleFor(s.seriesId());
-        List<Row> out = new ArrayList<>(s.totalSteps());
-        for (Segment seg : s.segments()) {
-            int nf = seg.features();
-            for (int t = 0; t < seg.length(); t++) {
-                Object[] r = new Object[7 + 2 * nf];
-                r[0] = s.seriesId();
-                r[1] = new Timestamp(seg.timestamp(t));
-                r[2] = seg.index;
-                r[3] = t;
-                r[4] = SplitLabel.of(seg.split[t]).label;
-                r[5] = seg.filled[t];
-                r[6] = seg.rawRows[t];
+        UTF8String id = UTF8String.fromString(s.seriesId());
+        Iterator<Segment> segments = s.segments().iterator();
+        return new Iterator<>() {
+            Segment seg = segments.hasNext() ? segments.next() : null;
+            int t;
+            final UnsafeRowWriter w = new UnsafeRowWriter(7 + 2 * (seg == null ? 0 : seg.features()));
+
+            @Override
+            public boolean hasNext() {
+                while (seg != null && t >= seg.length()) {
+                    seg = segments.hasNext() ? segments.next() : null;
+                    t = 0;
+                }
+                return seg != null;
+            }
+
+            @Override
+            public InternalRow next() {
+                if (!hasNext()) {
+                    throw new NoSuchElementException();
+                }
+                int nf = seg.features();
+                w.reset();
+                w.zeroOutNullBytes();
+                w.write(0, id);
+                w.write(1, micros(seg.timestamp(t)));
+                w.write(2, seg.index);
+                w.write(3, t);
+                w.write(4, SPLIT_LABELS[seg.split[t]]);
+                w.write(5, seg.filled[t]);
+                w.write(6, seg.rawRows[t]);
                 for (int f = 0; f < nf; f++) {
-                    r[7 + f] = seg.values[f][t];
-                    r[7 + nf + f] = scale.apply(f, seg.values[f][t]);
+                    w.write(7 + f, seg.values[f][t]);
+                    w.write(7 + nf + f, scale.apply(f, seg.values[f][t]));
                 }
-                out.add(RowFactory.create(r));
+                t++;
+                return w.getRow();
             }
-        }
-        return out.iterator();
+        };
     }
 
-    public static Iterator<Row> segmentRows(AssembledSeries s, Normalizer normalizer) {
+    /** Rows of {@link PreparedLayout#segmentSchema}, internal (see {@link #internalFrame}). */
+    public static Iterator<InternalRow> segmentRows(AssembledSeries s, Normalizer normalizer) {
         Normalization.Scale scale = normalizer.scaleFor(s.seriesId());
-        List<Row> out = new ArrayList<>();
+        UTF8String id = UTF8String.fromString(s.seriesId());
+        List<InternalRow> out = new ArrayList<>();
         for (Segment seg : s.segments()) {
-            float[][] values = new float[seg.features()][seg.length()];
+            Object[] values = new Object[seg.features()];
             for (int f = 0; f < seg.features(); f++) {
+                float[] v = new float[seg.length()];
                 for (int t = 0; t < seg.length(); t++) {
-                    values[f][t] = (float) scale.apply(f, seg.values[f][t]);
+                    v[t] = (float) scale.apply(f, seg.values[f][t]);
                 }
+                values[f] = UnsafeArrayData.fromPrimitiveArray(v);
             }
-            out.add(RowFactory.create(s.seriesId(), seg.index, new Timestamp(seg.startTs), seg.stepMillis,
-                    seg.length(), values, seg.split));
+            out.add(new GenericInternalRow(new Object[]{id, seg.index, micros(seg.startTs), seg.stepMillis,
+                    seg.length(), new GenericArrayData(values), seg.split}));
         }
         return out.iterator();
     }
 
-    public static Iterator<Row> windowRows(AssembledSeries s, WindowSpec spec) {
-        List<Row> out = new ArrayList<>();
+    /** Rows of {@link PreparedLayout#windowSchema}, internal (see {@link #internalFrame}). */
+    public static Iterator<InternalRow> windowRows(AssembledSeries s, WindowSpec spec) {
+        List<InternalRow> out = new ArrayList<>();
+        UTF8String id = UTF8String.fromString(s.seriesId());
+        UnsafeRowWriter row = new UnsafeRowWriter(6);
         Windower w = new Windower(spec);
         for (Segment seg : s.segments()) {
-            w.cut(seg, (sg, origin, history, split) -> out.add(RowFactory.create(s.seriesId(), sg.index, origin,
-                    new Timestamp(sg.timestamp(origin)), history, split.label)));
+            w.cut(seg, (sg, origin, history, split) -> {
+                row.reset();
+                row.zeroOutNullBytes();
+                row.write(0, id);
+                row.write(1, sg.index);
+                row.write(2, origin);
+                row.write(3, micros(sg.timestamp(origin)));
+                row.write(4, history);
+                row.write(5, SPLIT_LABELS[split.code()]);
+                out.add(row.getRow().copy());
+            });
         }
         return out.iterator();
     }

@@ -312,4 +312,62 @@ class WindowerTest {
         }
         assertTrue(checked > 1000, "checked " + checked);
     }
+
+    /**
+     * The windows and counts of random label sequences equal those of the definition checked origin by origin (every
+     * target step in the first target's split, which is not NONE; stride counted from the first origin).
+     */
+    @Test
+    void randomLabelsGiveTheWindowsOfTheDefinition() {
+        java.util.SplittableRandom rnd = new java.util.SplittableRandom(7);
+        for (int trial = 0; trial < 300; trial++) {
+            int n = 1 + rnd.nextInt(60);
+            StringBuilder labels = new StringBuilder();
+            while (labels.length() < n) {
+                labels.append(repeat("RVTN".charAt(rnd.nextInt(4)), 1 + rnd.nextInt(12)));
+            }
+            Segment seg = segment(labels.substring(0, n));
+            int lookback = 1 + rnd.nextInt(8);
+            WindowSpec spec = new WindowSpec(lookback, 1 + rnd.nextInt(6), 1 + rnd.nextInt(4), 1 + rnd.nextInt(3),
+                    rnd.nextBoolean() ? ShortHistory.SKIP : ShortHistory.PAD, 1 + rnd.nextInt(lookback));
+            Windower.Counts got = new Windower.Counts();
+            List<W> windows = cut(spec, seg, got);
+
+            Windower.Counts want = new Windower.Counts();
+            List<W> expected = new ArrayList<>();
+            int first = spec.minHistory() - 1;
+            int last = n - 1 - spec.horizon();
+            if (last < first) {
+                want.segmentsTooShort++;
+            }
+            for (int o = first; o <= last; o++) {
+                SplitLabel label = SplitLabel.of(seg.split[o + 1]);
+                int stride = label == SplitLabel.TRAIN ? spec.stride() : spec.evalStride();
+                if ((o - first) % stride != 0) {
+                    continue;
+                }
+                boolean same = label != SplitLabel.NONE;
+                for (int t = o + 1; t <= o + spec.horizon(); t++) {
+                    same &= SplitLabel.of(seg.split[t]) == label;
+                }
+                if (!same) {
+                    want.straddling++;
+                    continue;
+                }
+                int history = Math.min(spec.lookback(), o + 1);
+                want.padded += history < spec.lookback() ? 1 : 0;
+                switch (label) {
+                    case TRAIN -> want.train++;
+                    case VALIDATION -> want.validation++;
+                    default -> want.test++;
+                }
+                expected.add(new W(o, history, label));
+            }
+            String what = "trial " + trial + " labels " + labels.substring(0, n) + " " + spec;
+            assertEquals(expected, windows, what);
+            assertEquals(List.of(want.train, want.validation, want.test, want.straddling, want.padded,
+                    want.segmentsTooShort), List.of(got.train, got.validation, got.test, got.straddling, got.padded,
+                    got.segmentsTooShort), what);
+        }
+    }
 }

@@ -825,7 +825,12 @@ public class FusedLstmLayer extends NcwLayer {
             abstract void storeBiasGradient();
         }
 
-        /** {@link Cells} in float; tanh is a [13/6] rational approximation, σ(x) = (1 + tanh(x/2)) / 2. */
+        /**
+         * {@link Cells} in float; tanh is a [13/6] rational approximation, σ(x) = (1 + tanh(x/2)) / 2. Every loop
+         * runs over whole step blocks of separate arrays with one index (the form the JIT vectorises): the gate
+         * pre-activations of step t are copied into {@code zt} [mb, 4n], activated in place, split into one array per
+         * gate [mb, n], and the cell update runs on those.
+         */
         private static final class FloatCells extends Cells {
             private final java.nio.FloatBuffer zb;
             private final java.nio.FloatBuffer hb;
@@ -833,17 +838,34 @@ public class FusedLstmLayer extends NcwLayer {
             private final java.nio.FloatBuffer dhb;
             private final java.nio.FloatBuffer bb;
             private final java.nio.FloatBuffer dbb;
-            private final float[] bias;
-            /** Gate activations [i|f|g|o] per row, c and tanh(c), all steps. */
-            private final float[] g;
-            private final float[] c;
+            /** The bias repeated for every row of a step block [mb, 4n]. */
+            private final float[] biasBlock;
+            /** Per column of a step block: 0.5 for the sigmoid gates i, f, o, 1 for g (σ(x) = tanh(x/2)/2 + 1/2). */
+            private final float[] scale;
+            private final float[] shift;
+            /** Gate activations [i|f|g|o] per row, c and tanh(c), every step (block t at t·mb·4n, t·mb·n). */
+            private final float[] gAll;
+            private final float[] cAll;
+            private final float[] tcAll;
+            private final float[] zt;
+            private final float[] gi;
+            private final float[] gf;
+            private final float[] gg;
+            private final float[] go;
+            private final float[] cPrev;
+            private final float[] cNew;
             private final float[] tc;
-            private final float[] cRow;
             private final float[] hRow;
             private final float[] zeroRow;
-            private final float[] dhRow;
+            private final float[] dh;
             private final float[] dcNext;
+            private final float[] di;
+            private final float[] df;
+            private final float[] dg;
+            private final float[] dO;
             private final float[] dzRow;
+            /** Bias gradient per row of a step block, summed over the rows at the end. */
+            private final float[] dbBlock;
             private final float[] db;
             private float[] e = new float[0];
 
@@ -856,16 +878,37 @@ public class FusedLstmLayer extends NcwLayer {
                 bb = nio(s.b).asFloatBuffer();
                 dbb = nio(s.db).asFloatBuffer();
                 int rows = steps * mb;
-                bias = new float[4 * n];
-                g = new float[rows * 4 * n];
-                c = new float[rows * n];
-                tc = new float[rows * n];
-                cRow = new float[mb * n];
-                hRow = new float[mb * n];
-                zeroRow = new float[mb * n];
-                dhRow = new float[mb * n];
-                dcNext = new float[mb * n];
-                dzRow = new float[mb * 4 * n];
+                int blk = mb * 4 * n;
+                int nb = mb * n;
+                biasBlock = new float[blk];
+                scale = new float[blk];
+                shift = new float[blk];
+                for (int k = 0; k < blk; k++) {
+                    boolean isG = k % (4 * n) >= 2 * n && k % (4 * n) < 3 * n;
+                    scale[k] = isG ? 1f : 0.5f;
+                    shift[k] = isG ? 0f : 0.5f;
+                }
+                gAll = new float[rows * 4 * n];
+                cAll = new float[rows * n];
+                tcAll = new float[rows * n];
+                zt = new float[blk];
+                gi = new float[nb];
+                gf = new float[nb];
+                gg = new float[nb];
+                go = new float[nb];
+                cPrev = new float[nb];
+                cNew = new float[nb];
+                tc = new float[nb];
+                hRow = new float[nb];
+                zeroRow = new float[nb];
+                dh = new float[nb];
+                dcNext = new float[nb];
+                di = new float[nb];
+                df = new float[nb];
+                dg = new float[nb];
+                dO = new float[nb];
+                dzRow = new float[blk];
+                dbBlock = new float[blk];
                 db = new float[4 * n];
             }
 
@@ -889,49 +932,61 @@ public class FusedLstmLayer extends NcwLayer {
                 return x * p / q;
             }
 
-            static float sigmoid(float v) {
-                return 0.5f + 0.5f * tanh(0.5f * v);
-            }
-
             @Override
             void loadBias() {
-                bb.get(0, bias, 0, bias.length);
+                int n4 = 4 * n;
+                bb.get(0, biasBlock, 0, n4);
+                for (int r = 1; r < mb; r++) {
+                    System.arraycopy(biasBlock, 0, biasBlock, r * n4, n4);
+                }
+            }
+
+            /** Splits a step block [mb, 4n] into the gate arrays [mb, n] (or back with {@code join}). */
+            private void split(float[] blk, float[] a, float[] b, float[] c, float[] d) {
+                int n4 = 4 * n;
+                for (int r = 0; r < mb; r++) {
+                    System.arraycopy(blk, r * n4, a, r * n, n);
+                    System.arraycopy(blk, r * n4 + n, b, r * n, n);
+                    System.arraycopy(blk, r * n4 + 2 * n, c, r * n, n);
+                    System.arraycopy(blk, r * n4 + 3 * n, d, r * n, n);
+                }
+            }
+
+            private void join(float[] a, float[] b, float[] c, float[] d, float[] blk) {
+                int n4 = 4 * n;
+                for (int r = 0; r < mb; r++) {
+                    System.arraycopy(a, r * n, blk, r * n4, n);
+                    System.arraycopy(b, r * n, blk, r * n4 + n, n);
+                    System.arraycopy(c, r * n, blk, r * n4 + 2 * n, n);
+                    System.arraycopy(d, r * n, blk, r * n4 + 3 * n, n);
+                }
             }
 
             @Override
             void forwardStep(int t) {
-                int n2 = 2 * n;
-                int n3 = 3 * n;
-                int n4 = 4 * n;
-                int blk = mb * n4;
-                int zoff = t * blk;
-                zb.get(zoff, g, zoff, blk);
-                float[] cp = t > 0 ? c : zeroRow;
-                for (int r = 0; r < mb; r++) {
-                    int zo = zoff + r * n4;
-                    for (int k = 0; k < n2; k++) {                                     // i, f
-                        g[zo + k] = sigmoid(g[zo + k] + bias[k]);
-                    }
-                    for (int k = n2; k < n3; k++) {                                    // g
-                        g[zo + k] = tanh(g[zo + k] + bias[k]);
-                    }
-                    for (int k = n3; k < n4; k++) {                                    // o
-                        g[zo + k] = sigmoid(g[zo + k] + bias[k]);
-                    }
-                    int ro = r * n;
-                    int po = t > 0 ? ((t - 1) * mb + r) * n : ro;                      // c_{t-1}
-                    for (int j = 0; j < n; j++) {
-                        cRow[ro + j] = g[zo + n + j] * cp[po + j] + g[zo + j] * g[zo + n2 + j];
-                    }
-                    int co = (t * mb + r) * n;
-                    for (int j = 0; j < n; j++) {
-                        float v = tanh(cRow[ro + j]);
-                        tc[co + j] = v;
-                        hRow[ro + j] = g[zo + n3 + j] * v;
-                    }
+                int blk = mb * 4 * n;
+                int nb = mb * n;
+                zb.get(t * blk, zt, 0, blk);
+                for (int k = 0; k < blk; k++) {                                        // σ for i, f, o; tanh for g
+                    zt[k] = tanh((zt[k] + biasBlock[k]) * scale[k]) * scale[k] + shift[k];
                 }
-                System.arraycopy(cRow, 0, c, t * mb * n, mb * n);
-                hb.put((t + 1) * mb * n, hRow, 0, mb * n);
+                System.arraycopy(zt, 0, gAll, t * blk, blk);
+                split(zt, gi, gf, gg, go);
+                if (t == 0) {
+                    System.arraycopy(zeroRow, 0, cPrev, 0, nb);
+                }
+                for (int k = 0; k < nb; k++) {
+                    cNew[k] = gf[k] * cPrev[k] + gi[k] * gg[k];
+                }
+                for (int k = 0; k < nb; k++) {
+                    float v = tanh(cNew[k]);
+                    tc[k] = v;
+                    hRow[k] = go[k] * v;
+                }
+                System.arraycopy(cNew, 0, cAll, t * nb, nb);
+                System.arraycopy(tc, 0, tcAll, t * nb, nb);
+                System.arraycopy(cNew, 0, cPrev, 0, nb);
+                hb.put((t + 1) * nb, hRow, 0, nb);
             }
 
             @Override
@@ -941,7 +996,7 @@ public class FusedLstmLayer extends NcwLayer {
                 }
                 nio(a).asFloatBuffer().get(0, e, 0, length);
                 java.util.Arrays.fill(dcNext, 0f);
-                java.util.Arrays.fill(db, 0f);
+                java.util.Arrays.fill(dbBlock, 0f);
             }
 
             @Override
@@ -951,64 +1006,69 @@ public class FusedLstmLayer extends NcwLayer {
 
             @Override
             void backwardStep(int t) {
+                int blk = mb * 4 * n;
                 int nb = mb * n;
-                int n2 = 2 * n;
-                int n3 = 3 * n;
-                int n4 = 4 * n;
                 if (t < steps - 1) {
-                    dhb.get(0, dhRow, 0, nb);                                          // dZ_{t+1}·RW^T
+                    dhb.get(0, dh, 0, nb);                                             // dZ_{t+1}·RW^T
                 } else {
-                    java.util.Arrays.fill(dhRow, 0f);
+                    java.util.Arrays.fill(dh, 0f);
                 }
                 if (seqGradient) {
                     int eo = t * nb;
                     for (int k = 0; k < nb; k++) {
-                        dhRow[k] += e[eo + k];
+                        dh[k] += e[eo + k];
                     }
                 } else {
                     for (int r = 0; r < mb; r++) {
                         if (last[r] == t) {
                             for (int j = 0; j < n; j++) {
-                                dhRow[r * n + j] += e[r * n + j];
+                                dh[r * n + j] += e[r * n + j];
                             }
                         }
                     }
                 }
-                float[] cp = t > 0 ? c : zeroRow;
-                for (int r = 0; r < mb; r++) {
-                    int zo = (t * mb + r) * n4;
-                    int co = (t * mb + r) * n;
-                    int po = t > 0 ? co - nb : r * n;
-                    int ro = r * n;
-                    int dzo = r * n4;
-                    for (int j = 0; j < n; j++) {
-                        float dh = dhRow[ro + j];
-                        float i = g[zo + j];
-                        float f = g[zo + n + j];
-                        float gg = g[zo + n2 + j];
-                        float o = g[zo + n3 + j];
-                        float tcc = tc[co + j];
-                        float dc = dh * o * (1 - tcc * tcc) + dcNext[ro + j];
-                        dzRow[dzo + j] = dc * gg * i * (1 - i);
-                        dzRow[dzo + n + j] = dc * cp[po + j] * f * (1 - f);
-                        dzRow[dzo + n2 + j] = dc * i * (1 - gg * gg);
-                        dzRow[dzo + n3 + j] = dh * tcc * o * (1 - o);
-                        dcNext[ro + j] = dc * f;
-                    }
-                    for (int k = 0; k < n4; k++) {
-                        db[k] += dzRow[dzo + k];
-                    }
+                System.arraycopy(gAll, t * blk, zt, 0, blk);
+                split(zt, gi, gf, gg, go);
+                System.arraycopy(tcAll, t * nb, tc, 0, nb);
+                System.arraycopy(t > 0 ? cAll : zeroRow, t > 0 ? (t - 1) * nb : 0, cPrev, 0, nb);
+                for (int k = 0; k < nb; k++) {
+                    float i = gi[k];
+                    float f = gf[k];
+                    float g = gg[k];
+                    float o = go[k];
+                    float tcc = tc[k];
+                    float d = dh[k];
+                    float dc = d * o * (1 - tcc * tcc) + dcNext[k];
+                    di[k] = dc * g * i * (1 - i);
+                    df[k] = dc * cPrev[k] * f * (1 - f);
+                    dg[k] = dc * i * (1 - g * g);
+                    dO[k] = d * tcc * o * (1 - o);
+                    dcNext[k] = dc * f;
                 }
-                dzb.put(t * mb * n4, dzRow, 0, mb * n4);
+                join(di, df, dg, dO, dzRow);
+                for (int k = 0; k < blk; k++) {
+                    dbBlock[k] += dzRow[k];
+                }
+                dzb.put(t * blk, dzRow, 0, blk);
             }
 
             @Override
             void storeBiasGradient() {
-                dbb.put(0, db, 0, db.length);
+                int n4 = 4 * n;
+                java.util.Arrays.fill(db, 0f);
+                for (int r = 0; r < mb; r++) {
+                    for (int k = 0; k < n4; k++) {
+                        db[k] += dbBlock[r * n4 + k];
+                    }
+                }
+                dbb.put(0, db, 0, n4);
             }
         }
 
-        /** {@link Cells} in double, with {@code Math.exp} and {@code Math.tanh} (the gradient checks' precision). */
+        /**
+         * {@link Cells} in double, the same loops as {@link FloatCells} with {@code Math.exp} and {@code Math.tanh}
+         * (the precision of the gradient checks and of the comparison with DL4J's LSTM).
+         */
         private static final class DoubleCells extends Cells {
             private final java.nio.DoubleBuffer zb;
             private final java.nio.DoubleBuffer hb;
@@ -1016,16 +1076,33 @@ public class FusedLstmLayer extends NcwLayer {
             private final java.nio.DoubleBuffer dhb;
             private final java.nio.DoubleBuffer bb;
             private final java.nio.DoubleBuffer dbb;
-            private final double[] bias;
-            private final double[] g;
-            private final double[] c;
+            /** The bias repeated for every row of a step block [mb, 4n]. */
+            private final double[] biasBlock;
+            /** Per column of a step block: 1 for g (tanh), 0.5 for the sigmoid gates i, f, o. */
+            private final double[] scale;
+            /** Gate activations [i|f|g|o] per row, c and tanh(c), every step (block t at t·mb·4n, t·mb·n). */
+            private final double[] gAll;
+            private final double[] cAll;
+            private final double[] tcAll;
+            private final double[] zt;
+            private final double[] gi;
+            private final double[] gf;
+            private final double[] gg;
+            private final double[] go;
+            private final double[] cPrev;
+            private final double[] cNew;
             private final double[] tc;
-            private final double[] cRow;
             private final double[] hRow;
             private final double[] zeroRow;
-            private final double[] dhRow;
+            private final double[] dh;
             private final double[] dcNext;
+            private final double[] di;
+            private final double[] df;
+            private final double[] dg;
+            private final double[] dO;
             private final double[] dzRow;
+            /** Bias gradient per row of a step block, summed over the rows at the end. */
+            private final double[] dbBlock;
             private final double[] db;
             private double[] e = new double[0];
 
@@ -1038,62 +1115,94 @@ public class FusedLstmLayer extends NcwLayer {
                 bb = nio(s.b).asDoubleBuffer();
                 dbb = nio(s.db).asDoubleBuffer();
                 int rows = steps * mb;
-                bias = new double[4 * n];
-                g = new double[rows * 4 * n];
-                c = new double[rows * n];
-                tc = new double[rows * n];
-                cRow = new double[mb * n];
-                hRow = new double[mb * n];
-                zeroRow = new double[mb * n];
-                dhRow = new double[mb * n];
-                dcNext = new double[mb * n];
-                dzRow = new double[mb * 4 * n];
+                int blk = mb * 4 * n;
+                int nb = mb * n;
+                biasBlock = new double[blk];
+                scale = new double[blk];
+                for (int k = 0; k < blk; k++) {
+                    boolean isG = k % (4 * n) >= 2 * n && k % (4 * n) < 3 * n;
+                    scale[k] = isG ? 1 : 0.5;
+                }
+                gAll = new double[rows * 4 * n];
+                cAll = new double[rows * n];
+                tcAll = new double[rows * n];
+                zt = new double[blk];
+                gi = new double[nb];
+                gf = new double[nb];
+                gg = new double[nb];
+                go = new double[nb];
+                cPrev = new double[nb];
+                cNew = new double[nb];
+                tc = new double[nb];
+                hRow = new double[nb];
+                zeroRow = new double[nb];
+                dh = new double[nb];
+                dcNext = new double[nb];
+                di = new double[nb];
+                df = new double[nb];
+                dg = new double[nb];
+                dO = new double[nb];
+                dzRow = new double[blk];
+                dbBlock = new double[blk];
                 db = new double[4 * n];
-            }
-
-            static double sigmoid(double v) {
-                return 1.0 / (1.0 + Math.exp(-v));
             }
 
             @Override
             void loadBias() {
-                bb.get(0, bias, 0, bias.length);
+                int n4 = 4 * n;
+                bb.get(0, biasBlock, 0, n4);
+                for (int r = 1; r < mb; r++) {
+                    System.arraycopy(biasBlock, 0, biasBlock, r * n4, n4);
+                }
+            }
+
+            /** Splits a step block [mb, 4n] into the gate arrays [mb, n] (or back with {@code join}). */
+            private void split(double[] blk, double[] a, double[] b, double[] c, double[] d) {
+                int n4 = 4 * n;
+                for (int r = 0; r < mb; r++) {
+                    System.arraycopy(blk, r * n4, a, r * n, n);
+                    System.arraycopy(blk, r * n4 + n, b, r * n, n);
+                    System.arraycopy(blk, r * n4 + 2 * n, c, r * n, n);
+                    System.arraycopy(blk, r * n4 + 3 * n, d, r * n, n);
+                }
+            }
+
+            private void join(double[] a, double[] b, double[] c, double[] d, double[] blk) {
+                int n4 = 4 * n;
+                for (int r = 0; r < mb; r++) {
+                    System.arraycopy(a, r * n, blk, r * n4, n);
+                    System.arraycopy(b, r * n, blk, r * n4 + n, n);
+                    System.arraycopy(c, r * n, blk, r * n4 + 2 * n, n);
+                    System.arraycopy(d, r * n, blk, r * n4 + 3 * n, n);
+                }
             }
 
             @Override
             void forwardStep(int t) {
-                int n2 = 2 * n;
-                int n3 = 3 * n;
-                int n4 = 4 * n;
-                int blk = mb * n4;
-                int zoff = t * blk;
-                zb.get(zoff, g, zoff, blk);
-                double[] cp = t > 0 ? c : zeroRow;
-                for (int r = 0; r < mb; r++) {
-                    int zo = zoff + r * n4;
-                    for (int k = 0; k < n2; k++) {
-                        g[zo + k] = sigmoid(g[zo + k] + bias[k]);
-                    }
-                    for (int k = n2; k < n3; k++) {
-                        g[zo + k] = Math.tanh(g[zo + k] + bias[k]);
-                    }
-                    for (int k = n3; k < n4; k++) {
-                        g[zo + k] = sigmoid(g[zo + k] + bias[k]);
-                    }
-                    int ro = r * n;
-                    int po = t > 0 ? ((t - 1) * mb + r) * n : ro;
-                    for (int j = 0; j < n; j++) {
-                        cRow[ro + j] = g[zo + n + j] * cp[po + j] + g[zo + j] * g[zo + n2 + j];
-                    }
-                    int co = (t * mb + r) * n;
-                    for (int j = 0; j < n; j++) {
-                        double v = Math.tanh(cRow[ro + j]);
-                        tc[co + j] = v;
-                        hRow[ro + j] = g[zo + n3 + j] * v;
-                    }
+                int blk = mb * 4 * n;
+                int nb = mb * n;
+                zb.get(t * blk, zt, 0, blk);
+                for (int k = 0; k < blk; k++) {                                        // σ for i, f, o; tanh for g
+                    double v = zt[k] + biasBlock[k];
+                    zt[k] = scale[k] == 1 ? Math.tanh(v) : 1.0 / (1.0 + Math.exp(-v));
                 }
-                System.arraycopy(cRow, 0, c, t * mb * n, mb * n);
-                hb.put((t + 1) * mb * n, hRow, 0, mb * n);
+                System.arraycopy(zt, 0, gAll, t * blk, blk);
+                split(zt, gi, gf, gg, go);
+                if (t == 0) {
+                    System.arraycopy(zeroRow, 0, cPrev, 0, nb);
+                }
+                for (int k = 0; k < nb; k++) {
+                    cNew[k] = gf[k] * cPrev[k] + gi[k] * gg[k];
+                }
+                for (int k = 0; k < nb; k++) {
+                    double v = Math.tanh(cNew[k]);
+                    tc[k] = v;
+                    hRow[k] = go[k] * v;
+                }
+                System.arraycopy(cNew, 0, cAll, t * nb, nb);
+                System.arraycopy(tc, 0, tcAll, t * nb, nb);
+                System.arraycopy(cNew, 0, cPrev, 0, nb);
+                hb.put((t + 1) * nb, hRow, 0, nb);
             }
 
             @Override
@@ -1102,71 +1211,73 @@ public class FusedLstmLayer extends NcwLayer {
                     e = new double[length];
                 }
                 nio(a).asDoubleBuffer().get(0, e, 0, length);
-                java.util.Arrays.fill(dcNext, 0.0);
-                java.util.Arrays.fill(db, 0.0);
+                java.util.Arrays.fill(dcNext, 0);
+                java.util.Arrays.fill(dbBlock, 0);
             }
 
             @Override
             void zeroOutputGradient(int from, int length) {
-                java.util.Arrays.fill(e, from, from + length, 0.0);
+                java.util.Arrays.fill(e, from, from + length, 0);
             }
 
             @Override
             void backwardStep(int t) {
+                int blk = mb * 4 * n;
                 int nb = mb * n;
-                int n2 = 2 * n;
-                int n3 = 3 * n;
-                int n4 = 4 * n;
                 if (t < steps - 1) {
-                    dhb.get(0, dhRow, 0, nb);
+                    dhb.get(0, dh, 0, nb);                                             // dZ_{t+1}·RW^T
                 } else {
-                    java.util.Arrays.fill(dhRow, 0.0);
+                    java.util.Arrays.fill(dh, 0);
                 }
                 if (seqGradient) {
                     int eo = t * nb;
                     for (int k = 0; k < nb; k++) {
-                        dhRow[k] += e[eo + k];
+                        dh[k] += e[eo + k];
                     }
                 } else {
                     for (int r = 0; r < mb; r++) {
                         if (last[r] == t) {
                             for (int j = 0; j < n; j++) {
-                                dhRow[r * n + j] += e[r * n + j];
+                                dh[r * n + j] += e[r * n + j];
                             }
                         }
                     }
                 }
-                double[] cp = t > 0 ? c : zeroRow;
-                for (int r = 0; r < mb; r++) {
-                    int zo = (t * mb + r) * n4;
-                    int co = (t * mb + r) * n;
-                    int po = t > 0 ? co - nb : r * n;
-                    int ro = r * n;
-                    int dzo = r * n4;
-                    for (int j = 0; j < n; j++) {
-                        double dh = dhRow[ro + j];
-                        double i = g[zo + j];
-                        double f = g[zo + n + j];
-                        double gg = g[zo + n2 + j];
-                        double o = g[zo + n3 + j];
-                        double tcc = tc[co + j];
-                        double dc = dh * o * (1 - tcc * tcc) + dcNext[ro + j];
-                        dzRow[dzo + j] = dc * gg * i * (1 - i);
-                        dzRow[dzo + n + j] = dc * cp[po + j] * f * (1 - f);
-                        dzRow[dzo + n2 + j] = dc * i * (1 - gg * gg);
-                        dzRow[dzo + n3 + j] = dh * tcc * o * (1 - o);
-                        dcNext[ro + j] = dc * f;
-                    }
-                    for (int k = 0; k < n4; k++) {
-                        db[k] += dzRow[dzo + k];
-                    }
+                System.arraycopy(gAll, t * blk, zt, 0, blk);
+                split(zt, gi, gf, gg, go);
+                System.arraycopy(tcAll, t * nb, tc, 0, nb);
+                System.arraycopy(t > 0 ? cAll : zeroRow, t > 0 ? (t - 1) * nb : 0, cPrev, 0, nb);
+                for (int k = 0; k < nb; k++) {
+                    double i = gi[k];
+                    double f = gf[k];
+                    double g = gg[k];
+                    double o = go[k];
+                    double tcc = tc[k];
+                    double d = dh[k];
+                    double dc = d * o * (1 - tcc * tcc) + dcNext[k];
+                    di[k] = dc * g * i * (1 - i);
+                    df[k] = dc * cPrev[k] * f * (1 - f);
+                    dg[k] = dc * i * (1 - g * g);
+                    dO[k] = d * tcc * o * (1 - o);
+                    dcNext[k] = dc * f;
                 }
-                dzb.put(t * mb * n4, dzRow, 0, mb * n4);
+                join(di, df, dg, dO, dzRow);
+                for (int k = 0; k < blk; k++) {
+                    dbBlock[k] += dzRow[k];
+                }
+                dzb.put(t * blk, dzRow, 0, blk);
             }
 
             @Override
             void storeBiasGradient() {
-                dbb.put(0, db, 0, db.length);
+                int n4 = 4 * n;
+                java.util.Arrays.fill(db, 0);
+                for (int r = 0; r < mb; r++) {
+                    for (int k = 0; k < n4; k++) {
+                        db[k] += dbBlock[r * n4 + k];
+                    }
+                }
+                dbb.put(0, db, 0, n4);
             }
         }
 

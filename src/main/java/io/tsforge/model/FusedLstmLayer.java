@@ -35,9 +35,10 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
 
 /**
  * An LSTM layer for a {@link org.deeplearning4j.nn.multilayer.MultiLayerNetwork} with a hand-written forward and
- * backward pass: the matrix products are a few large BLAS gemms through ND4J (the input products of all steps in one,
- * one recurrent product per step, the weight gradients of all steps in one each), the element-wise gate math is a Java
- * loop, and the training forward pass keeps its gates and states for the backward pass. DL4J's {@code LSTM} layer
+ * backward pass: the matrix products are a few large BLAS gemms (OpenBLAS's {@code cblas_sgemm}, which ND4J's own
+ * CPU gemm calls; the input products of all steps in one, one recurrent product per step, the weight gradients of all
+ * steps in one each), the element-wise gate math runs in Java loops over whole step blocks, and the training forward
+ * pass keeps its gates and states for the backward pass. DL4J's {@code LSTM} layer
  * issues several ND4J operations per time step from Java (the per-operation overhead that makes it slow for small
  * minibatches, shared/BENCHMARKS.md section 3); libnd4j's fused {@code lstmLayer} / {@code lstmLayer_bp} ops, which
  * this layer ran before (still available, {@link Impl#setUseLibnd4jOps}), recompute the forward pass in the backward
@@ -86,14 +87,18 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
  * is not used (it is wrong for recurrent graphs in ND4J 1.0.0-M2, see {@link GruLayer}). {@link #defineLayer} gives
  * the same forward pass as an unrolled SameDiff graph, used by the tests as a cross-check. Internally the data is TNS:
  * row t·mb + r of [T·mb, ·] arrays is example r at step t, so a step is a contiguous block of rows and the input is
- * permuted once per pass. Forward: Z = X·W + b for all steps (one gemm), then per step Z<sub>t</sub> +=
- * h<sub>t−1</sub>·RW (gemm with beta = 1 into a preallocated row-block view) and the gates, c and h in a Java loop
- * over the arrays' direct buffers. Backward, per step: the gate gradients dZ<sub>t</sub> in Java and dh<sub>t−1</sub>
- * = dZ<sub>t</sub>·RW<sup>T</sup> (one gemm); then dW = X<sup>T</sup>·dZ, dRW = H<sub>prev</sub><sup>T</sup>·dZ,
- * dX = dZ·W<sup>T</sup> (one gemm each over all steps), db = column sums of dZ. The arrays are allocated once per
- * minibatch shape and reused; the backward pass reuses the forward state when it gets the same input and mask object
- * as the last training forward pass, else it recomputes it. FLOAT and DOUBLE run this path (FLOAT computes in double
- * per element, tanh through exp); other data types use libnd4j's ops.
+ * permuted once per pass. Forward: Z = X·W for all steps (one gemm), then per step Z<sub>t</sub> +=
+ * h<sub>t−1</sub>·RW (gemm with beta = 1 into the step's row block), and in Java: copy the block, add b, the gates, c
+ * and h, and write h<sub>t</sub> back for the next product. Backward, per step: the gate gradients dZ<sub>t</sub> in
+ * Java and dh<sub>t−1</sub> = dZ<sub>t</sub>·RW<sup>T</sup> (one gemm); then dW = X<sup>T</sup>·dZ, dRW =
+ * H<sub>prev</sub><sup>T</sup>·dZ, dX = dZ·W<sup>T</sup> (one gemm each over all steps), db = column sums of dZ
+ * (summed in Java). The gemms are direct {@code cblas_sgemm} / {@code cblas_dgemm} calls on preallocated arrays (an
+ * ND4J {@code Nd4j.gemm} costs about 10 µs more per call, which counts with 24 small products per pass). The Java
+ * loops run over whole step blocks of separate arrays with one index, which the JIT vectorises: FLOAT computes in
+ * float with a rational approximation of tanh (Eigen's, absolute error about 3e-7) and σ(x) = (1 + tanh(x/2)) / 2;
+ * DOUBLE in double with {@code Math.exp} and {@code Math.tanh}. The arrays are allocated once per minibatch shape and
+ * reused; the backward pass reuses the forward state when it gets the same input and mask object as the last training
+ * forward pass, else it recomputes it. Other data types use libnd4j's ops.
  * {@code FusedLstmLayerTest} checks the gradients with DL4J's {@code GradientCheckUtil} and the forward pass against
  * DL4J's own {@code LSTM} with the same weights.
  * Not supported: {@code rnnTimeStep} state carry-over, truncated BPTT, NWC input, masks with holes, recurrent dropout.
@@ -441,8 +446,8 @@ public class FusedLstmLayer extends NcwLayer {
 
     /**
      * The runtime layer: DL4J's SameDiff layer (parameter and gradient views, mask bookkeeping) with a hand-written
-     * forward and backward pass ({@link BlasPass}): the matrix products are BLAS gemms through ND4J on preallocated
-     * arrays, the element-wise gate math is a Java loop over the arrays' direct buffers, and a training forward pass
+     * forward and backward pass ({@link BlasPass}): the matrix products are BLAS gemms on preallocated arrays, the
+     * element-wise gate math runs in Java loops over whole step blocks ({@link Cells}), and a training forward pass
      * keeps its gates and states for the backward pass. {@link #setUseLibnd4jOps} switches to libnd4j's fused
      * {@code lstmLayer} / {@code lstmLayer_bp} ops instead (the tests' and the benchmark's cross-check; also used for
      * data types other than FLOAT and DOUBLE).

@@ -21,6 +21,10 @@ import org.nd4j.autodiff.samediff.SDIndex;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
 import org.nd4j.common.primitives.Pair;
+import org.bytedeco.javacpp.DoublePointer;
+import org.bytedeco.javacpp.FloatPointer;
+import org.bytedeco.javacpp.Pointer;
+import org.bytedeco.openblas.global.openblas_nolapack;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.memory.MemoryWorkspace;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -31,9 +35,10 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
 
 /**
  * An LSTM layer for a {@link org.deeplearning4j.nn.multilayer.MultiLayerNetwork} with a hand-written forward and
- * backward pass: the matrix products are a few large BLAS gemms through ND4J (the input products of all steps in one,
- * one recurrent product per step, the weight gradients of all steps in one each), the element-wise gate math is a Java
- * loop, and the training forward pass keeps its gates and states for the backward pass. DL4J's {@code LSTM} layer
+ * backward pass: the matrix products are a few large BLAS gemms (OpenBLAS's {@code cblas_sgemm}, which ND4J's own
+ * CPU gemm calls; the input products of all steps in one, one recurrent product per step, the weight gradients of all
+ * steps in one each), the element-wise gate math runs in Java loops over whole step blocks, and the training forward
+ * pass keeps its gates and states for the backward pass. DL4J's {@code LSTM} layer
  * issues several ND4J operations per time step from Java (the per-operation overhead that makes it slow for small
  * minibatches, shared/BENCHMARKS.md section 3); libnd4j's fused {@code lstmLayer} / {@code lstmLayer_bp} ops, which
  * this layer ran before (still available, {@link Impl#setUseLibnd4jOps}), recompute the forward pass in the backward
@@ -82,14 +87,18 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
  * is not used (it is wrong for recurrent graphs in ND4J 1.0.0-M2, see {@link GruLayer}). {@link #defineLayer} gives
  * the same forward pass as an unrolled SameDiff graph, used by the tests as a cross-check. Internally the data is TNS:
  * row t·mb + r of [T·mb, ·] arrays is example r at step t, so a step is a contiguous block of rows and the input is
- * permuted once per pass. Forward: Z = X·W + b for all steps (one gemm), then per step Z<sub>t</sub> +=
- * h<sub>t−1</sub>·RW (gemm with beta = 1 into a preallocated row-block view) and the gates, c and h in a Java loop
- * over the arrays' direct buffers. Backward, per step: the gate gradients dZ<sub>t</sub> in Java and dh<sub>t−1</sub>
- * = dZ<sub>t</sub>·RW<sup>T</sup> (one gemm); then dW = X<sup>T</sup>·dZ, dRW = H<sub>prev</sub><sup>T</sup>·dZ,
- * dX = dZ·W<sup>T</sup> (one gemm each over all steps), db = column sums of dZ. The arrays are allocated once per
- * minibatch shape and reused; the backward pass reuses the forward state when it gets the same input and mask object
- * as the last training forward pass, else it recomputes it. FLOAT and DOUBLE run this path (FLOAT computes in double
- * per element, tanh through exp); other data types use libnd4j's ops.
+ * permuted once per pass. Forward: Z = X·W for all steps (one gemm), then per step Z<sub>t</sub> +=
+ * h<sub>t−1</sub>·RW (gemm with beta = 1 into the step's row block), and in Java: copy the block, add b, the gates, c
+ * and h, and write h<sub>t</sub> back for the next product. Backward, per step: the gate gradients dZ<sub>t</sub> in
+ * Java and dh<sub>t−1</sub> = dZ<sub>t</sub>·RW<sup>T</sup> (one gemm); then dW = X<sup>T</sup>·dZ, dRW =
+ * H<sub>prev</sub><sup>T</sup>·dZ, dX = dZ·W<sup>T</sup> (one gemm each over all steps), db = column sums of dZ
+ * (summed in Java). The gemms are direct {@code cblas_sgemm} / {@code cblas_dgemm} calls on preallocated arrays (an
+ * ND4J {@code Nd4j.gemm} costs about 10 µs more per call, which counts with 24 small products per pass). The Java
+ * loops run over whole step blocks of separate arrays with one index, which the JIT vectorises: FLOAT computes in
+ * float with a rational approximation of tanh (Eigen's, absolute error about 3e-7) and σ(x) = (1 + tanh(x/2)) / 2;
+ * DOUBLE in double with {@code Math.exp} and {@code Math.tanh}. The arrays are allocated once per minibatch shape and
+ * reused; the backward pass reuses the forward state when it gets the same input and mask object as the last training
+ * forward pass, else it recomputes it. Other data types use libnd4j's ops.
  * {@code FusedLstmLayerTest} checks the gradients with DL4J's {@code GradientCheckUtil} and the forward pass against
  * DL4J's own {@code LSTM} with the same weights.
  * Not supported: {@code rnnTimeStep} state carry-over, truncated BPTT, NWC input, masks with holes, recurrent dropout.
@@ -437,8 +446,8 @@ public class FusedLstmLayer extends NcwLayer {
 
     /**
      * The runtime layer: DL4J's SameDiff layer (parameter and gradient views, mask bookkeeping) with a hand-written
-     * forward and backward pass ({@link BlasPass}): the matrix products are BLAS gemms through ND4J on preallocated
-     * arrays, the element-wise gate math is a Java loop over the arrays' direct buffers, and a training forward pass
+     * forward and backward pass ({@link BlasPass}): the matrix products are BLAS gemms on preallocated arrays, the
+     * element-wise gate math runs in Java loops over whole step blocks ({@link Cells}), and a training forward pass
      * keeps its gates and states for the backward pass. {@link #setUseLibnd4jOps} switches to libnd4j's fused
      * {@code lstmLayer} / {@code lstmLayer_bp} ops instead (the tests' and the benchmark's cross-check; also used for
      * data types other than FLOAT and DOUBLE).
@@ -526,8 +535,10 @@ public class FusedLstmLayer extends NcwLayer {
 
         /**
          * One forward (and backward) pass with BLAS products and Java element-wise loops, in TNS row blocks: row
-         * t·mb + r of the [T·mb, ·] arrays is example r at step t. The forward pass keeps the gate activations
-         * [i|f|g|o] (in place of the pre-activations), c, tanh(c) and h for the backward pass.
+         * t·mb + r of the [T·mb, ·] arrays is example r at step t. The products are {@code cblas_sgemm} /
+         * {@code cblas_dgemm} calls on the preallocated arrays of {@link Scratch} (the OpenBLAS that ND4J's own CPU
+         * gemm calls); the gate math runs in {@link Cells} on Java arrays, one step block at a time, and keeps the
+         * gate activations [i|f|g|o], c and tanh(c) for the backward pass.
          */
         private final class BlasPass {
             final INDArray in = input;
@@ -538,15 +549,9 @@ public class FusedLstmLayer extends NcwLayer {
             final int nIn = (int) input.size(1);
             final int n = (int) lstm().getNOut();
             final boolean seq = lstm().isReturnSequence();
-            final INDArray w = paramTable.get(WEIGHT_KEY);
-            final INDArray rw = paramTable.get(RECURRENT_WEIGHT_KEY);
-            final INDArray b = paramTable.get(BIAS_KEY).reshape(1, 4L * n);
             /** Per-example lengths of a right-padded mask; null = every step is real. */
             final int[] lengths = rightPaddedLengths(maskArray, mb, steps);
             final Scratch s = scratch(dt, mb, steps, nIn, n);
-            final INDArray x = s.x;
-            final INDArray z = s.z;
-            final INDArray c = s.c;
             final INDArray h = s.h;
 
             private INDArray rows(INDArray a, long fromBlock, long toBlock) {
@@ -554,42 +559,18 @@ public class FusedLstmLayer extends NcwLayer {
             }
 
             INDArray forward() {
-                x.reshape('c', steps, mb, nIn).assign(input.castTo(dt).permute(2, 0, 1));       // TNS
-                z.assign(0).addiRowVector(b);
-                Nd4j.gemm(x, w, z, false, false, 1.0, 1.0);                          // X·W + b, all steps
-                Buf zb = s.zb;
-                Buf cb = s.cb;
-                Buf tcb = s.tcb;
-                Buf hb = s.hb;
                 int n4 = 4 * n;
-                boolean exact = dt == DataType.DOUBLE;                                 // FLOAT: tanh through exp
+                s.x.reshape('c', steps, mb, nIn).assign(input.castTo(dt).permute(2, 0, 1));     // TNS
+                s.w.assign(paramTable.get(WEIGHT_KEY));
+                s.rw.assign(paramTable.get(RECURRENT_WEIGHT_KEY));
+                s.b.assign(paramTable.get(BIAS_KEY).reshape(1, n4));
+                s.cells.loadBias();
+                s.gemm(false, false, steps * mb, n4, nIn, s.xP, nIn, s.wP, n4, 0.0, s.zStep[0], n4);  // X·W
                 for (int t = 0; t < steps; t++) {
                     if (t > 0) {
-                        Nd4j.gemm(s.hStep[t], rw, s.zStep[t], false, false, 1.0, 1.0);   // + h_{t-1}·RW
+                        s.gemm(false, false, mb, n4, n, s.hStep[t], n, s.rwP, n4, 1.0, s.zStep[t], n4); // + h_{t-1}·RW
                     }
-                    for (int r = 0; r < mb; r++) {
-                        int row = t * mb + r;
-                        int zo = row * n4;
-                        int co = row * n;
-                        int po = (row - mb) * n;                                       // c_{t-1}
-                        int ho = (row + mb) * n;                                       // h_t
-                        for (int j = 0; j < n; j++) {
-                            double i = sigmoid(zb.get(zo + j));
-                            double f = sigmoid(zb.get(zo + n + j));
-                            double g = exact ? Math.tanh(zb.get(zo + 2 * n + j)) : tanh(zb.get(zo + 2 * n + j));
-                            double o = sigmoid(zb.get(zo + 3 * n + j));
-                            double cPrev = t > 0 ? cb.get(po + j) : 0.0;
-                            double cc = f * cPrev + i * g;
-                            double tcc = exact ? Math.tanh(cc) : tanh(cc);
-                            zb.set(zo + j, i);
-                            zb.set(zo + n + j, f);
-                            zb.set(zo + 2 * n + j, g);
-                            zb.set(zo + 3 * n + j, o);
-                            cb.set(co + j, cc);
-                            tcb.set(co + j, tcc);
-                            hb.set(ho + j, o * tcc);
-                        }
-                    }
+                    s.cells.forwardStep(t);                                            // + b, gates, c, h_t
                 }
                 if (seq) {
                     INDArray out = rows(h, 1, steps + 1).reshape('c', steps, mb, n).permute(1, 2, 0).dup('c');
@@ -611,6 +592,7 @@ public class FusedLstmLayer extends NcwLayer {
                 }
                 INDArray out = Nd4j.zeros(dt, mb, n);                                  // h at each last real step
                 Buf ob = Buf.of(out);
+                Buf hb = Buf.of(h);
                 for (int r = 0; r < mb; r++) {
                     int src = (lengths[r] * mb + r) * n;                               // block lengths[r] = h_{L-1}
                     for (int j = 0; lengths[r] > 0 && j < n; j++) {
@@ -620,91 +602,31 @@ public class FusedLstmLayer extends NcwLayer {
                 return out;
             }
 
-            /** dL/dh_t from the layer's output gradient, [T·mb, n], zero at padded steps. */
-            private INDArray outputGradient(INDArray epsilon) {
-                INDArray eps = epsilon.castTo(dt);
-                if (seq) {
-                    INDArray e = eps.permute(2, 0, 1).dup('c').reshape('c', (long) steps * mb, n);
-                    if (lengths != null) {
-                        Buf eb = Buf.of(e);
-                        for (int r = 0; r < mb; r++) {
-                            for (int t = lengths[r]; t < steps; t++) {
-                                for (int j = 0; j < n; j++) {
-                                    eb.set((t * mb + r) * n + j, 0.0);
-                                }
-                            }
-                        }
-                    }
-                    return e;
-                }
-                INDArray e = Nd4j.zeros(dt, (long) steps * mb, n);
-                Buf eb = Buf.of(e);
-                Buf src = Buf.of(eps.dup('c'));
-                for (int r = 0; r < mb; r++) {
-                    int last = lengths == null ? steps - 1 : lengths[r] - 1;
-                    for (int j = 0; last >= 0 && j < n; j++) {
-                        eb.set((last * mb + r) * n + j, src.get(r * n + j));
-                    }
-                }
-                return e;
-            }
-
             /** Writes the parameter gradients into the layer's gradient views, returns dL/dInput (NCW). */
             INDArray backward(INDArray epsilon) {
-                INDArray e = outputGradient(epsilon);
                 int n4 = 4 * n;
-                INDArray dz = s.dz;
-                INDArray dhRec = s.dhRec;                                              // dL/dh_t via h_{t+1}
-                double[] dcNext = s.dcNext;                                            // dL/dc_t via c_{t+1}
-                Arrays.fill(dcNext, 0.0);
-                Buf eb = Buf.of(e);
-                Buf zb = s.zb;
-                Buf cb = s.cb;
-                Buf tcb = s.tcb;
-                Buf db = s.dzb;
-                Buf dhb = s.dhb;
+                INDArray eps = epsilon.castTo(dt);
+                if (seq) {
+                    s.cells.loadOutputGradient(eps.permute(2, 0, 1).dup('c'), true, lengths);   // [T, mb, n]
+                } else {
+                    s.cells.loadOutputGradient(isDense(eps) ? eps : eps.dup('c'), false, lengths);      // [mb, n]
+                }
                 for (int t = steps - 1; t >= 0; t--) {
-                    for (int r = 0; r < mb; r++) {
-                        int row = t * mb + r;
-                        int zo = row * n4;
-                        int co = row * n;
-                        int po = (row - mb) * n;
-                        for (int j = 0; j < n; j++) {
-                            int k = r * n + j;
-                            double dh = eb.get(co + j) + (t < steps - 1 ? dhb.get(k) : 0.0);
-                            double i = zb.get(zo + j);
-                            double f = zb.get(zo + n + j);
-                            double g = zb.get(zo + 2 * n + j);
-                            double o = zb.get(zo + 3 * n + j);
-                            double tcc = tcb.get(co + j);
-                            double cPrev = t > 0 ? cb.get(po + j) : 0.0;
-                            double dc = dh * o * (1 - tcc * tcc) + dcNext[k];
-                            db.set(zo + j, dc * g * i * (1 - i));
-                            db.set(zo + n + j, dc * cPrev * f * (1 - f));
-                            db.set(zo + 2 * n + j, dc * i * (1 - g * g));
-                            db.set(zo + 3 * n + j, dh * tcc * o * (1 - o));
-                            dcNext[k] = dc * f;
-                        }
-                    }
+                    s.cells.backwardStep(t);                                           // dZ_t from dh_t, dc_t
                     if (t > 0) {
-                        Nd4j.gemm(s.dzStep[t], rw, dhRec, false, true, 1.0, 0.0);         // dZ_t·RW^T
+                        s.gemm(false, true, mb, n, n4, s.dzStep[t], n4, s.rwP, n4, 0.0, s.dhRecP, n); // dZ_t·RW^T
                     }
                 }
-                gradTable.get(WEIGHT_KEY).assign(Nd4j.gemm(x, dz, true, false));
-                gradTable.get(RECURRENT_WEIGHT_KEY).assign(Nd4j.gemm(rows(h, 0, steps), dz, true, false));
-                gradTable.get(BIAS_KEY).assign(dz.sum(0).reshape(gradTable.get(BIAS_KEY).shape()));
-                INDArray dx = Nd4j.gemm(dz, w, false, true);                           // [T·mb, nIn]
-                return dx.reshape('c', steps, mb, nIn).permute(1, 2, 0).dup('c').castTo(input.dataType());
+                int rows = steps * mb;
+                s.gemm(true, false, nIn, n4, rows, s.xP, nIn, s.dzStep[0], n4, 0.0, s.dwP, n4);      // X^T·dZ
+                s.gemm(true, false, n, n4, rows, s.hStep[0], n, s.dzStep[0], n4, 0.0, s.drwP, n4);  // H_prev^T·dZ
+                s.cells.storeBiasGradient();
+                gradTable.get(WEIGHT_KEY).assign(s.dw);
+                gradTable.get(RECURRENT_WEIGHT_KEY).assign(s.drw);
+                gradTable.get(BIAS_KEY).assign(s.db.reshape(gradTable.get(BIAS_KEY).shape()));
+                s.gemm(false, true, rows, nIn, n4, s.dzStep[0], n4, s.wP, n4, 0.0, s.dxP, nIn);       // dZ·W^T
+                return s.dx.reshape('c', steps, mb, nIn).permute(1, 2, 0).dup('c').castTo(input.dataType());
             }
-        }
-
-        private static double sigmoid(double v) {
-            return 1.0 / (1.0 + Math.exp(-v));
-        }
-
-        /** tanh through exp (an intrinsic; Math.tanh is not), absolute error ~1e-16, saturating to ±1; for FLOAT. */
-        private static double tanh(double v) {
-            return 1.0 - 2.0 / (Math.exp(2.0 * v) + 1.0);
         }
 
         /** Arrays for {@link BlasPass}, reused while the minibatch shape stays the same. */
@@ -722,9 +644,10 @@ public class FusedLstmLayer extends NcwLayer {
         }
 
         /**
-         * Preallocated [T·mb, ·] arrays (row t·mb + r = example r at step t) with their per-step row-block views and
-         * direct buffers: input, gate activations [i|f|g|o], c, tanh(c), h ([(T+1)·mb, n], block 0 = h_{-1} = 0),
-         * gate gradients, and the recurrent gradients dL/dh, dL/dc carried from step t + 1 to t.
+         * Preallocated ND4J arrays for the BLAS products, [T·mb, ·] with row t·mb + r = example r at step t: input,
+         * gate pre-activations, h ([(T+1)·mb, n], block 0 = h_{-1} = 0), gate gradients dZ, dL/dh_{t-1} through the
+         * recurrence, copies of W, RW, b, and the gradient and dL/dX outputs; with their BLAS pointers (per step block
+         * where the products work on one step) and the Java-array side ({@link Cells}).
          */
         private static final class Scratch {
             final DataType dt;
@@ -734,21 +657,28 @@ public class FusedLstmLayer extends NcwLayer {
             final int n;
             final INDArray x;
             final INDArray z;
-            final INDArray c;
-            final INDArray tc;
             final INDArray h;
             final INDArray dz;
             final INDArray dhRec;
-            final double[] dcNext;
-            final INDArray[] hStep;
-            final INDArray[] zStep;
-            final INDArray[] dzStep;
-            final Buf zb;
-            final Buf cb;
-            final Buf tcb;
-            final Buf hb;
-            final Buf dzb;
-            final Buf dhb;
+            final INDArray w;
+            final INDArray rw;
+            final INDArray b;
+            final INDArray dw;
+            final INDArray drw;
+            final INDArray db;
+            final INDArray dx;
+            final Pointer xP;
+            final Pointer wP;
+            final Pointer rwP;
+            final Pointer dwP;
+            final Pointer drwP;
+            final Pointer dxP;
+            final Pointer dhRecP;
+            /** h block t (= h_{t-1}), z and dZ block t; block 0 of each is also the whole array. */
+            final Pointer[] hStep;
+            final Pointer[] zStep;
+            final Pointer[] dzStep;
+            final Cells cells;
 
             Scratch(DataType dt, int mb, int steps, int nIn, int n) {
                 this.dt = dt;
@@ -757,47 +687,609 @@ public class FusedLstmLayer extends NcwLayer {
                 this.nIn = nIn;
                 this.n = n;
                 long rows = (long) steps * mb;
+                if ((rows + mb) * 4L * n > Integer.MAX_VALUE) {
+                    throw new IllegalStateException("FusedLstmLayer: minibatch x steps x 4·nOut = " + rows + " x "
+                            + 4L * n + " is too large for one pass");
+                }
                 x = Nd4j.create(dt, rows, nIn);
                 z = Nd4j.create(dt, rows, 4L * n);
-                c = Nd4j.create(dt, rows, n);
-                tc = Nd4j.create(dt, rows, n);
                 h = Nd4j.zeros(dt, rows + mb, n);
                 dz = Nd4j.create(dt, rows, 4L * n);
                 dhRec = Nd4j.zeros(dt, mb, n);
-                dcNext = new double[mb * n];
-                hStep = new INDArray[steps];
-                zStep = new INDArray[steps];
-                dzStep = new INDArray[steps];
+                w = Nd4j.create(dt, nIn, 4L * n);
+                rw = Nd4j.create(dt, n, 4L * n);
+                b = Nd4j.create(dt, 1, 4L * n);
+                dw = Nd4j.create(dt, nIn, 4L * n);
+                drw = Nd4j.create(dt, n, 4L * n);
+                db = Nd4j.create(dt, 1, 4L * n);
+                dx = Nd4j.create(dt, rows, nIn);
+                xP = pointer(x, 0);
+                wP = pointer(w, 0);
+                rwP = pointer(rw, 0);
+                dwP = pointer(dw, 0);
+                drwP = pointer(drw, 0);
+                dxP = pointer(dx, 0);
+                dhRecP = pointer(dhRec, 0);
+                hStep = new Pointer[steps];
+                zStep = new Pointer[steps];
+                dzStep = new Pointer[steps];
                 for (int t = 0; t < steps; t++) {
-                    hStep[t] = h.get(NDArrayIndex.interval((long) t * mb, (long) (t + 1) * mb), NDArrayIndex.all());
-                    zStep[t] = z.get(NDArrayIndex.interval((long) t * mb, (long) (t + 1) * mb), NDArrayIndex.all());
-                    dzStep[t] = dz.get(NDArrayIndex.interval((long) t * mb, (long) (t + 1) * mb), NDArrayIndex.all());
+                    hStep[t] = pointer(h, (long) t * mb * n);
+                    zStep[t] = pointer(z, (long) t * mb * 4 * n);
+                    dzStep[t] = pointer(dz, (long) t * mb * 4 * n);
                 }
-                zb = Buf.of(z);
-                cb = Buf.of(c);
-                tcb = Buf.of(tc);
-                hb = Buf.of(h);
-                dzb = Buf.of(dz);
-                dhb = Buf.of(dhRec);
+                cells = dt == DataType.DOUBLE ? new DoubleCells(this) : new FloatCells(this);
+            }
+
+            /** A BLAS pointer to element {@code offset} of a dense c-order array (checked by {@link #nio}). */
+            private static Pointer pointer(INDArray a, long offset) {
+                nio(a);
+                Pointer base = a.data().addressPointer();
+                Pointer p = a.dataType() == DataType.DOUBLE ? new DoublePointer(base) : new FloatPointer(base);
+                return p.position(p.position() + offset);
+            }
+
+            /** Row-major C = op(A)·op(B) + beta·C, op(A) [m, k], op(B) [k, nCols]; lda etc. as in CBLAS. */
+            void gemm(boolean transA, boolean transB, int m, int nCols, int k, Pointer a, int lda, Pointer bm, int ldb,
+                      double beta, Pointer c, int ldc) {
+                int ta = transA ? openblas_nolapack.CblasTrans : openblas_nolapack.CblasNoTrans;
+                int tb = transB ? openblas_nolapack.CblasTrans : openblas_nolapack.CblasNoTrans;
+                if (dt == DataType.DOUBLE) {
+                    openblas_nolapack.cblas_dgemm(openblas_nolapack.CblasRowMajor, ta, tb, m, nCols, k, 1.0,
+                            (DoublePointer) a, lda, (DoublePointer) bm, ldb, beta, (DoublePointer) c, ldc);
+                } else {
+                    openblas_nolapack.cblas_sgemm(openblas_nolapack.CblasRowMajor, ta, tb, m, nCols, k, 1.0f,
+                            (FloatPointer) a, lda, (FloatPointer) bm, ldb, (float) beta, (FloatPointer) c, ldc);
+                }
+            }
+        }
+
+        /** Dense c-order at offset 0 (what {@link #nio} requires). */
+        private static boolean isDense(INDArray a) {
+            long[] shape = a.shape();
+            long[] strides = a.stride();
+            long expected = 1;
+            for (int d = shape.length - 1; d >= 0; d--) {
+                if (shape[d] > 1 && strides[d] != expected) {
+                    return false;
+                }
+                expected *= shape[d];
+            }
+            return a.offset() == 0;
+        }
+
+        /** The direct buffer of a dense c-order array at offset 0, in native byte order. */
+        private static java.nio.ByteBuffer nio(INDArray a) {
+            long[] shape = a.shape();
+            long[] strides = a.stride();
+            long expected = 1;
+            for (int d = shape.length - 1; d >= 0; d--) {
+                if (shape[d] > 1 && strides[d] != expected) {
+                    throw new IllegalStateException("FusedLstmLayer: internal array must be dense c-order");
+                }
+                expected *= shape[d];
+            }
+            if (a.offset() != 0) {
+                throw new IllegalStateException("FusedLstmLayer: internal array must start at offset 0");
+            }
+            return a.data().asNio().order(java.nio.ByteOrder.nativeOrder());
+        }
+
+        /**
+         * The element-wise side of a pass, on Java arrays (one per data type: {@link FloatCells} computes in float
+         * with vectorisable rational approximations of tanh and the sigmoid, {@link DoubleCells} in double with
+         * {@code Math.exp} and {@code Math.tanh}). Step by step it copies a block of gate pre-activations from the
+         * ND4J array, adds the bias and applies the gates, and writes h_t back for the next recurrent product; it keeps
+         * the gate activations [i|f|g|o], c and tanh(c) of every step for the backward pass, which writes dZ_t back
+         * for its products and sums the bias gradient.
+         */
+        private abstract static class Cells {
+            final int mb;
+            final int steps;
+            final int n;
+            /** Per example: the step whose output gets the layer's output gradient (last-step output), or -1. */
+            final int[] last;
+            boolean seqGradient;
+
+            Cells(Scratch s) {
+                this.mb = s.mb;
+                this.steps = s.steps;
+                this.n = s.n;
+                this.last = new int[mb];
+            }
+
+            abstract void loadBias();
+
+            abstract void forwardStep(int t);
+
+            /**
+             * The output gradient: [T, mb, n] c-order with returnSequence (zeroed at padded steps here), else [mb, n],
+             * given at each example's last real step.
+             */
+            final void loadOutputGradient(INDArray e, boolean seq, int[] lengths) {
+                seqGradient = seq;
+                for (int r = 0; r < mb; r++) {
+                    last[r] = seq ? -1 : lengths == null ? steps - 1 : lengths[r] - 1;
+                }
+                load(e, seq ? steps * mb * n : mb * n);
+                if (seq && lengths != null) {
+                    for (int r = 0; r < mb; r++) {
+                        for (int t = lengths[r]; t < steps; t++) {
+                            zeroOutputGradient((t * mb + r) * n, n);
+                        }
+                    }
+                }
+            }
+
+            abstract void load(INDArray e, int length);
+
+            abstract void zeroOutputGradient(int from, int length);
+
+            abstract void backwardStep(int t);
+
+            abstract void storeBiasGradient();
+        }
+
+        /**
+         * {@link Cells} in float; tanh is a [13/6] rational approximation, σ(x) = (1 + tanh(x/2)) / 2. Every loop
+         * runs over whole step blocks of separate arrays with one index (the form the JIT vectorises): the gate
+         * pre-activations of step t are copied into {@code zt} [mb, 4n], activated in place, split into one array per
+         * gate [mb, n], and the cell update runs on those.
+         */
+        private static final class FloatCells extends Cells {
+            private final java.nio.FloatBuffer zb;
+            private final java.nio.FloatBuffer hb;
+            private final java.nio.FloatBuffer dzb;
+            private final java.nio.FloatBuffer dhb;
+            private final java.nio.FloatBuffer bb;
+            private final java.nio.FloatBuffer dbb;
+            /** The bias repeated for every row of a step block [mb, 4n]. */
+            private final float[] biasBlock;
+            /** Per column of a step block: 0.5 for the sigmoid gates i, f, o, 1 for g (σ(x) = tanh(x/2)/2 + 1/2). */
+            private final float[] scale;
+            private final float[] shift;
+            /** Gate activations [i|f|g|o] per row, c and tanh(c), every step (block t at t·mb·4n, t·mb·n). */
+            private final float[] gAll;
+            private final float[] cAll;
+            private final float[] tcAll;
+            private final float[] zt;
+            private final float[] gi;
+            private final float[] gf;
+            private final float[] gg;
+            private final float[] go;
+            private final float[] cPrev;
+            private final float[] cNew;
+            private final float[] tc;
+            private final float[] hRow;
+            private final float[] zeroRow;
+            private final float[] dh;
+            private final float[] dcNext;
+            private final float[] di;
+            private final float[] df;
+            private final float[] dg;
+            private final float[] dO;
+            private final float[] dzRow;
+            /** Bias gradient per row of a step block, summed over the rows at the end. */
+            private final float[] dbBlock;
+            private final float[] db;
+            private float[] e = new float[0];
+
+            FloatCells(Scratch s) {
+                super(s);
+                zb = nio(s.z).asFloatBuffer();
+                hb = nio(s.h).asFloatBuffer();
+                dzb = nio(s.dz).asFloatBuffer();
+                dhb = nio(s.dhRec).asFloatBuffer();
+                bb = nio(s.b).asFloatBuffer();
+                dbb = nio(s.db).asFloatBuffer();
+                int rows = steps * mb;
+                int blk = mb * 4 * n;
+                int nb = mb * n;
+                biasBlock = new float[blk];
+                scale = new float[blk];
+                shift = new float[blk];
+                for (int k = 0; k < blk; k++) {
+                    boolean isG = k % (4 * n) >= 2 * n && k % (4 * n) < 3 * n;
+                    scale[k] = isG ? 1f : 0.5f;
+                    shift[k] = isG ? 0f : 0.5f;
+                }
+                gAll = new float[rows * 4 * n];
+                cAll = new float[rows * n];
+                tcAll = new float[rows * n];
+                zt = new float[blk];
+                gi = new float[nb];
+                gf = new float[nb];
+                gg = new float[nb];
+                go = new float[nb];
+                cPrev = new float[nb];
+                cNew = new float[nb];
+                tc = new float[nb];
+                hRow = new float[nb];
+                zeroRow = new float[nb];
+                dh = new float[nb];
+                dcNext = new float[nb];
+                di = new float[nb];
+                df = new float[nb];
+                dg = new float[nb];
+                dO = new float[nb];
+                dzRow = new float[blk];
+                dbBlock = new float[blk];
+                db = new float[4 * n];
+            }
+
+            /**
+             * tanh(x) as Eigen's {@code generic_fast_tanh_float}: a [13/6] rational function on x clamped to ±7.905
+             * (beyond which tanh rounds to ±1 in float); max absolute error about 3e-7 (a few float ulps). Plain float
+             * arithmetic that the JIT vectorises in the loops below.
+             */
+            static float tanh(float v) {
+                float x = Math.max(-7.90531110763549805f, Math.min(7.90531110763549805f, v));
+                float x2 = x * x;
+                float p = x2 * -2.76076847742355e-16f + 2.00018790482477e-13f;
+                p = p * x2 + -8.60467152213735e-11f;
+                p = p * x2 + 5.12229709037114e-08f;
+                p = p * x2 + 1.48572235717979e-05f;
+                p = p * x2 + 6.37261928875436e-04f;
+                p = p * x2 + 4.89352455891786e-03f;
+                float q = x2 * 1.19825839466702e-06f + 1.18534705686654e-04f;
+                q = q * x2 + 2.26843463243900e-03f;
+                q = q * x2 + 4.89352518554385e-03f;
+                return x * p / q;
+            }
+
+            @Override
+            void loadBias() {
+                int n4 = 4 * n;
+                bb.get(0, biasBlock, 0, n4);
+                for (int r = 1; r < mb; r++) {
+                    System.arraycopy(biasBlock, 0, biasBlock, r * n4, n4);
+                }
+            }
+
+            /** Splits a step block [mb, 4n] into the gate arrays [mb, n] (or back with {@code join}). */
+            private void split(float[] blk, float[] a, float[] b, float[] c, float[] d) {
+                int n4 = 4 * n;
+                for (int r = 0; r < mb; r++) {
+                    System.arraycopy(blk, r * n4, a, r * n, n);
+                    System.arraycopy(blk, r * n4 + n, b, r * n, n);
+                    System.arraycopy(blk, r * n4 + 2 * n, c, r * n, n);
+                    System.arraycopy(blk, r * n4 + 3 * n, d, r * n, n);
+                }
+            }
+
+            private void join(float[] a, float[] b, float[] c, float[] d, float[] blk) {
+                int n4 = 4 * n;
+                for (int r = 0; r < mb; r++) {
+                    System.arraycopy(a, r * n, blk, r * n4, n);
+                    System.arraycopy(b, r * n, blk, r * n4 + n, n);
+                    System.arraycopy(c, r * n, blk, r * n4 + 2 * n, n);
+                    System.arraycopy(d, r * n, blk, r * n4 + 3 * n, n);
+                }
+            }
+
+            @Override
+            void forwardStep(int t) {
+                int blk = mb * 4 * n;
+                int nb = mb * n;
+                zb.get(t * blk, zt, 0, blk);
+                for (int k = 0; k < blk; k++) {                                        // σ for i, f, o; tanh for g
+                    zt[k] = tanh((zt[k] + biasBlock[k]) * scale[k]) * scale[k] + shift[k];
+                }
+                System.arraycopy(zt, 0, gAll, t * blk, blk);
+                split(zt, gi, gf, gg, go);
+                if (t == 0) {
+                    System.arraycopy(zeroRow, 0, cPrev, 0, nb);
+                }
+                for (int k = 0; k < nb; k++) {
+                    cNew[k] = gf[k] * cPrev[k] + gi[k] * gg[k];
+                }
+                for (int k = 0; k < nb; k++) {
+                    float v = tanh(cNew[k]);
+                    tc[k] = v;
+                    hRow[k] = go[k] * v;
+                }
+                System.arraycopy(cNew, 0, cAll, t * nb, nb);
+                System.arraycopy(tc, 0, tcAll, t * nb, nb);
+                System.arraycopy(cNew, 0, cPrev, 0, nb);
+                hb.put((t + 1) * nb, hRow, 0, nb);
+            }
+
+            @Override
+            void load(INDArray a, int length) {
+                if (e.length < length) {
+                    e = new float[length];
+                }
+                nio(a).asFloatBuffer().get(0, e, 0, length);
+                java.util.Arrays.fill(dcNext, 0f);
+                java.util.Arrays.fill(dbBlock, 0f);
+            }
+
+            @Override
+            void zeroOutputGradient(int from, int length) {
+                java.util.Arrays.fill(e, from, from + length, 0f);
+            }
+
+            @Override
+            void backwardStep(int t) {
+                int blk = mb * 4 * n;
+                int nb = mb * n;
+                if (t < steps - 1) {
+                    dhb.get(0, dh, 0, nb);                                             // dZ_{t+1}·RW^T
+                } else {
+                    java.util.Arrays.fill(dh, 0f);
+                }
+                if (seqGradient) {
+                    int eo = t * nb;
+                    for (int k = 0; k < nb; k++) {
+                        dh[k] += e[eo + k];
+                    }
+                } else {
+                    for (int r = 0; r < mb; r++) {
+                        if (last[r] == t) {
+                            for (int j = 0; j < n; j++) {
+                                dh[r * n + j] += e[r * n + j];
+                            }
+                        }
+                    }
+                }
+                System.arraycopy(gAll, t * blk, zt, 0, blk);
+                split(zt, gi, gf, gg, go);
+                System.arraycopy(tcAll, t * nb, tc, 0, nb);
+                System.arraycopy(t > 0 ? cAll : zeroRow, t > 0 ? (t - 1) * nb : 0, cPrev, 0, nb);
+                for (int k = 0; k < nb; k++) {
+                    float i = gi[k];
+                    float f = gf[k];
+                    float g = gg[k];
+                    float o = go[k];
+                    float tcc = tc[k];
+                    float d = dh[k];
+                    float dc = d * o * (1 - tcc * tcc) + dcNext[k];
+                    di[k] = dc * g * i * (1 - i);
+                    df[k] = dc * cPrev[k] * f * (1 - f);
+                    dg[k] = dc * i * (1 - g * g);
+                    dO[k] = d * tcc * o * (1 - o);
+                    dcNext[k] = dc * f;
+                }
+                join(di, df, dg, dO, dzRow);
+                for (int k = 0; k < blk; k++) {
+                    dbBlock[k] += dzRow[k];
+                }
+                dzb.put(t * blk, dzRow, 0, blk);
+            }
+
+            @Override
+            void storeBiasGradient() {
+                int n4 = 4 * n;
+                java.util.Arrays.fill(db, 0f);
+                for (int r = 0; r < mb; r++) {
+                    for (int k = 0; k < n4; k++) {
+                        db[k] += dbBlock[r * n4 + k];
+                    }
+                }
+                dbb.put(0, db, 0, n4);
+            }
+        }
+
+        /**
+         * {@link Cells} in double, the same loops as {@link FloatCells} with {@code Math.exp} and {@code Math.tanh}
+         * (the precision of the gradient checks and of the comparison with DL4J's LSTM).
+         */
+        private static final class DoubleCells extends Cells {
+            private final java.nio.DoubleBuffer zb;
+            private final java.nio.DoubleBuffer hb;
+            private final java.nio.DoubleBuffer dzb;
+            private final java.nio.DoubleBuffer dhb;
+            private final java.nio.DoubleBuffer bb;
+            private final java.nio.DoubleBuffer dbb;
+            /** The bias repeated for every row of a step block [mb, 4n]. */
+            private final double[] biasBlock;
+            /** Per column of a step block: 1 for g (tanh), 0.5 for the sigmoid gates i, f, o. */
+            private final double[] scale;
+            /** Gate activations [i|f|g|o] per row, c and tanh(c), every step (block t at t·mb·4n, t·mb·n). */
+            private final double[] gAll;
+            private final double[] cAll;
+            private final double[] tcAll;
+            private final double[] zt;
+            private final double[] gi;
+            private final double[] gf;
+            private final double[] gg;
+            private final double[] go;
+            private final double[] cPrev;
+            private final double[] cNew;
+            private final double[] tc;
+            private final double[] hRow;
+            private final double[] zeroRow;
+            private final double[] dh;
+            private final double[] dcNext;
+            private final double[] di;
+            private final double[] df;
+            private final double[] dg;
+            private final double[] dO;
+            private final double[] dzRow;
+            /** Bias gradient per row of a step block, summed over the rows at the end. */
+            private final double[] dbBlock;
+            private final double[] db;
+            private double[] e = new double[0];
+
+            DoubleCells(Scratch s) {
+                super(s);
+                zb = nio(s.z).asDoubleBuffer();
+                hb = nio(s.h).asDoubleBuffer();
+                dzb = nio(s.dz).asDoubleBuffer();
+                dhb = nio(s.dhRec).asDoubleBuffer();
+                bb = nio(s.b).asDoubleBuffer();
+                dbb = nio(s.db).asDoubleBuffer();
+                int rows = steps * mb;
+                int blk = mb * 4 * n;
+                int nb = mb * n;
+                biasBlock = new double[blk];
+                scale = new double[blk];
+                for (int k = 0; k < blk; k++) {
+                    boolean isG = k % (4 * n) >= 2 * n && k % (4 * n) < 3 * n;
+                    scale[k] = isG ? 1 : 0.5;
+                }
+                gAll = new double[rows * 4 * n];
+                cAll = new double[rows * n];
+                tcAll = new double[rows * n];
+                zt = new double[blk];
+                gi = new double[nb];
+                gf = new double[nb];
+                gg = new double[nb];
+                go = new double[nb];
+                cPrev = new double[nb];
+                cNew = new double[nb];
+                tc = new double[nb];
+                hRow = new double[nb];
+                zeroRow = new double[nb];
+                dh = new double[nb];
+                dcNext = new double[nb];
+                di = new double[nb];
+                df = new double[nb];
+                dg = new double[nb];
+                dO = new double[nb];
+                dzRow = new double[blk];
+                dbBlock = new double[blk];
+                db = new double[4 * n];
+            }
+
+            @Override
+            void loadBias() {
+                int n4 = 4 * n;
+                bb.get(0, biasBlock, 0, n4);
+                for (int r = 1; r < mb; r++) {
+                    System.arraycopy(biasBlock, 0, biasBlock, r * n4, n4);
+                }
+            }
+
+            /** Splits a step block [mb, 4n] into the gate arrays [mb, n] (or back with {@code join}). */
+            private void split(double[] blk, double[] a, double[] b, double[] c, double[] d) {
+                int n4 = 4 * n;
+                for (int r = 0; r < mb; r++) {
+                    System.arraycopy(blk, r * n4, a, r * n, n);
+                    System.arraycopy(blk, r * n4 + n, b, r * n, n);
+                    System.arraycopy(blk, r * n4 + 2 * n, c, r * n, n);
+                    System.arraycopy(blk, r * n4 + 3 * n, d, r * n, n);
+                }
+            }
+
+            private void join(double[] a, double[] b, double[] c, double[] d, double[] blk) {
+                int n4 = 4 * n;
+                for (int r = 0; r < mb; r++) {
+                    System.arraycopy(a, r * n, blk, r * n4, n);
+                    System.arraycopy(b, r * n, blk, r * n4 + n, n);
+                    System.arraycopy(c, r * n, blk, r * n4 + 2 * n, n);
+                    System.arraycopy(d, r * n, blk, r * n4 + 3 * n, n);
+                }
+            }
+
+            @Override
+            void forwardStep(int t) {
+                int blk = mb * 4 * n;
+                int nb = mb * n;
+                zb.get(t * blk, zt, 0, blk);
+                for (int k = 0; k < blk; k++) {                                        // σ for i, f, o; tanh for g
+                    double v = zt[k] + biasBlock[k];
+                    zt[k] = scale[k] == 1 ? Math.tanh(v) : 1.0 / (1.0 + Math.exp(-v));
+                }
+                System.arraycopy(zt, 0, gAll, t * blk, blk);
+                split(zt, gi, gf, gg, go);
+                if (t == 0) {
+                    System.arraycopy(zeroRow, 0, cPrev, 0, nb);
+                }
+                for (int k = 0; k < nb; k++) {
+                    cNew[k] = gf[k] * cPrev[k] + gi[k] * gg[k];
+                }
+                for (int k = 0; k < nb; k++) {
+                    double v = Math.tanh(cNew[k]);
+                    tc[k] = v;
+                    hRow[k] = go[k] * v;
+                }
+                System.arraycopy(cNew, 0, cAll, t * nb, nb);
+                System.arraycopy(tc, 0, tcAll, t * nb, nb);
+                System.arraycopy(cNew, 0, cPrev, 0, nb);
+                hb.put((t + 1) * nb, hRow, 0, nb);
+            }
+
+            @Override
+            void load(INDArray a, int length) {
+                if (e.length < length) {
+                    e = new double[length];
+                }
+                nio(a).asDoubleBuffer().get(0, e, 0, length);
+                java.util.Arrays.fill(dcNext, 0);
+                java.util.Arrays.fill(dbBlock, 0);
+            }
+
+            @Override
+            void zeroOutputGradient(int from, int length) {
+                java.util.Arrays.fill(e, from, from + length, 0);
+            }
+
+            @Override
+            void backwardStep(int t) {
+                int blk = mb * 4 * n;
+                int nb = mb * n;
+                if (t < steps - 1) {
+                    dhb.get(0, dh, 0, nb);                                             // dZ_{t+1}·RW^T
+                } else {
+                    java.util.Arrays.fill(dh, 0);
+                }
+                if (seqGradient) {
+                    int eo = t * nb;
+                    for (int k = 0; k < nb; k++) {
+                        dh[k] += e[eo + k];
+                    }
+                } else {
+                    for (int r = 0; r < mb; r++) {
+                        if (last[r] == t) {
+                            for (int j = 0; j < n; j++) {
+                                dh[r * n + j] += e[r * n + j];
+                            }
+                        }
+                    }
+                }
+                System.arraycopy(gAll, t * blk, zt, 0, blk);
+                split(zt, gi, gf, gg, go);
+                System.arraycopy(tcAll, t * nb, tc, 0, nb);
+                System.arraycopy(t > 0 ? cAll : zeroRow, t > 0 ? (t - 1) * nb : 0, cPrev, 0, nb);
+                for (int k = 0; k < nb; k++) {
+                    double i = gi[k];
+                    double f = gf[k];
+                    double g = gg[k];
+                    double o = go[k];
+                    double tcc = tc[k];
+                    double d = dh[k];
+                    double dc = d * o * (1 - tcc * tcc) + dcNext[k];
+                    di[k] = dc * g * i * (1 - i);
+                    df[k] = dc * cPrev[k] * f * (1 - f);
+                    dg[k] = dc * i * (1 - g * g);
+                    dO[k] = d * tcc * o * (1 - o);
+                    dcNext[k] = dc * f;
+                }
+                join(di, df, dg, dO, dzRow);
+                for (int k = 0; k < blk; k++) {
+                    dbBlock[k] += dzRow[k];
+                }
+                dzb.put(t * blk, dzRow, 0, blk);
+            }
+
+            @Override
+            void storeBiasGradient() {
+                int n4 = 4 * n;
+                java.util.Arrays.fill(db, 0);
+                for (int r = 0; r < mb; r++) {
+                    for (int k = 0; k < n4; k++) {
+                        db[k] += dbBlock[r * n4 + k];
+                    }
+                }
+                dbb.put(0, db, 0, n4);
             }
         }
 
         /** Element access to the direct buffer of a dense c-order FLOAT or DOUBLE array at offset 0. */
         private abstract static class Buf {
             static Buf of(INDArray a) {
-                long[] shape = a.shape();
-                long[] strides = a.stride();
-                long expected = 1;
-                for (int d = shape.length - 1; d >= 0; d--) {
-                    if (shape[d] > 1 && strides[d] != expected) {
-                        throw new IllegalStateException("FusedLstmLayer: internal array must be dense c-order");
-                    }
-                    expected *= shape[d];
-                }
-                if (a.offset() != 0) {
-                    throw new IllegalStateException("FusedLstmLayer: internal array must start at offset 0");
-                }
-                java.nio.ByteBuffer bb = a.data().asNio().order(java.nio.ByteOrder.nativeOrder());
+                java.nio.ByteBuffer bb = nio(a);
                 return a.dataType() == DataType.DOUBLE ? new D(bb.asDoubleBuffer()) : new F(bb.asFloatBuffer());
             }
 

@@ -6,7 +6,10 @@
 # on a shared machine the fair overhead measure; wall time also depends on the other processes).
 # usage: jobs/bench-train.sh [EPOCHS] [BATCH]   (defaults 5 and 32; OMP_NUM_THREADS defaults to 1)
 #   env IMPLS (model.lstmImplementation values, default "dl4j fused"), ETT (ETTh1.csv; "none" to skip),
-#   TSFORGE_CP (class path, default target/tsforge.jar), TSFORGE_JAVA_OPTS (default -Xmx4g).
+#   TSFORGE_CP (class path, default target/tsforge.jar), TSFORGE_JAVA_OPTS (default -Xmx4g; -Dbench.averagingFrequency=N,
+#   -Dbench.warmupEpochs=N (epochs left out, default 1), -Dbench.set=key=value,... for other train.* keys),
+#   MODES ("local spark" by default: two processes; "both": one JVM alternating fit and Spark epoch by epoch, the
+#   interleaved comparison, which also prints each engine's CPU by thread).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 jar="$root/target/tsforge.jar"
@@ -22,11 +25,11 @@ workloads=(sine); [ -f "$ett" ] && workloads+=("$ett")
 results="$(mktemp)"; trap 'rm -f "$results"' EXIT
 for data in "${workloads[@]}"; do
   for impl in ${IMPLS:-dl4j fused}; do
-    for mode in local spark; do
+    for mode in ${MODES:-local spark}; do
       echo "# $(basename "$data") $impl $mode, load: $(cut -d' ' -f1-3 /proc/loadavg)"
       # shellcheck disable=SC2086
       java $opens ${TSFORGE_JAVA_OPTS:--Xmx4g} -cp "$cp" io.tsforge.bench.TrainBench "$mode" "$data" "$epochs" \
-        "$batch" 2 "$impl" 2>/dev/null | grep -E '^(epoch|RESULT)' | tee -a "$results"
+        "$batch" 2 "$impl" 2>/dev/null | grep -E '^(epoch|RESULT|THREADS)' | tee -a "$results"
     done
   done
 done

@@ -34,7 +34,8 @@ import java.util.Random;
  * with 2 x 128 units and lookback 168, as torch_reference.py's and LstmBench's), and impl the
  * {@code model.lstmImplementation} ({@code dl4j} by default, or {@code fused}). Besides wall time it prints the process
  * CPU seconds per epoch (all threads): on a shared machine CPU seconds per window is the fairer overhead measure.
- * {@code -Dbench.averagingFrequency=N} (default 5) sets {@code train.averagingFrequency}.
+ * {@code -Dbench.averagingFrequency=N} (default 5) sets {@code train.averagingFrequency}; {@code -Dbench.set=k=v,k=v}
+ * sets further config keys (prefetch, storage level, ...).
  */
 public final class TrainBench {
 
@@ -57,61 +58,229 @@ public final class TrainBench {
             case "large" -> sine(batch, 168, 128, 2, extra);
             default -> ett(Path.of(data), batch, extra);
         };
-        MultiLayerNetwork net = NetworkFactory.network(w.cfg());
         long windows = w.train().stream().mapToLong(DataSet::numExamples).sum();
-        List<Double> seconds = new ArrayList<>();
-        List<Double> cpu = new ArrayList<>();
-        if (mode.equals("local")) {
-            List<DataSet> order = new ArrayList<>(w.train());
-            Random rnd = new Random(1);
-            for (int e = 0; e < epochs; e++) {
-                Collections.shuffle(order, rnd);
-                long c0 = LstmBench.cpuNanos();
-                long t0 = System.nanoTime();
-                for (DataSet d : order) {
-                    net.fit(d);
-                }
-                net.incrementEpochCount();
-                seconds.add((System.nanoTime() - t0) / 1e9);
-                cpu.add((LstmBench.cpuNanos() - c0) / 1e9);
-                report(e, seconds, windows, net, w);
-            }
-        } else {
-            SparkSession spark = SparkSession.builder().master("local[" + workers + "]").appName("train-bench")
+        List<Engine> engines = new ArrayList<>();
+        SparkSession spark = null;
+        if (mode.equals("local") || mode.equals("both")) {
+            engines.add(local(w));
+        }
+        if (mode.equals("spark") || mode.equals("both")) {
+            spark = SparkSession.builder().master("local[" + workers + "]").appName("train-bench")
                     .config("spark.ui.enabled", "false")
                     .config("spark.serializer", "org.apache.spark.serializer.KryoSerializer")
                     .config("spark.kryo.registrator", "io.tsforge.spark.KryoRegistrator").getOrCreate();
             spark.sparkContext().setLogLevel("ERROR");
-            JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
-            JavaRDD<DataSet> rdd = TrainingData.balance(jsc.parallelize(w.train(), workers), workers)
-                    .persist(StorageLevel.MEMORY_ONLY_SER());
-            rdd.count();
-            for (int e = 0; e < epochs; e++) {
+            engines.add(spark(w, spark, workers));
+        }
+        // "both": one JVM, the engines alternate epoch by epoch (A B, B A, ...), so that both see the same load and
+        // the same JIT state; their ratio is the interleaved measure.
+        for (int e = 0; e < epochs; e++) {
+            for (int k = 0; k < engines.size(); k++) {
+                Engine g = engines.get(e % 2 == 0 ? k : engines.size() - 1 - k);
+                Map<String, Long> th0 = threadTicks();
                 long c0 = LstmBench.cpuNanos();
                 long t0 = System.nanoTime();
-                new SparkDl4jMultiLayer(jsc, net, io.tsforge.jobs.TrainJob.trainingMaster(w.cfg(), workers, e))
-                        .fit(rdd);
-                seconds.add((System.nanoTime() - t0) / 1e9);
-                cpu.add((LstmBench.cpuNanos() - c0) / 1e9);
-                report(e, seconds, windows, net, w);
+                g.epoch(e);
+                g.seconds.add((System.nanoTime() - t0) / 1e9);
+                g.cpu.add((LstmBench.cpuNanos() - c0) / 1e9);
+                if (e >= Integer.getInteger("bench.warmupEpochs", 1)) {
+                    threadTicks().forEach((name, v) -> g.threadTicks.merge(name, v - th0.getOrDefault(name, 0L), Long::sum));
+                }
+                report(g.name, e, g.seconds, g.cpu, windows, g.net, w);
+                System.out.println("epoch " + (e + 1) + " " + g.name + " CPU: " + g.breakdown.get(e));
             }
+        }
+        // epochs left out as warm-up (JIT compilation of the training path): 1 by default
+        int warmup = Math.min(Integer.getInteger("bench.warmupEpochs", 1), epochs - 1);
+        for (Engine g : engines) {
+            double steady = g.seconds.subList(warmup, epochs).stream().mapToDouble(Double::doubleValue).average()
+                    .orElse(Double.NaN);
+            double steadyCpu = g.cpu.subList(warmup, epochs).stream().mapToDouble(Double::doubleValue).average()
+                    .orElse(Double.NaN);
+            double fittedPerEpoch = g.fitted == null ? windows : g.fitted.value() / (double) epochs;
+            System.out.printf(Locale.ROOT, "RESULT workload=%s mode=%s impl=%s batch=%d workers=%d windows=%d "
+                            + "seconds_per_epoch=%.2f cpu_seconds_per_epoch=%.2f windows_per_s=%.0f "
+                            + "windows_per_cpu_s=%.0f val_mse=%.6f rss_peak_mb=%d omp=%s fitted_per_epoch=%.0f "
+                            + "fitted_per_cpu_s=%.0f averaging=%d prefetch=%d storage=%s warmup_epochs=%d "
+                            + "interleaved=%b%n",
+                    w.name(), g.name, impl, batch, g.fitted == null ? 1 : workers, windows, steady, steadyCpu,
+                    windows / steady, windows / steadyCpu, valMse(g.net, w), PrepareBench.rssPeakMb(),
+                    System.getenv("OMP_NUM_THREADS"), fittedPerEpoch, fittedPerEpoch / steadyCpu,
+                    w.cfg().dist().averagingFrequency(), w.cfg().dist().prefetch(), w.cfg().dist().storage(), warmup,
+                    engines.size() > 1);
+        }
+        for (Engine g : engines) {
+            StringBuilder b = new StringBuilder("THREADS " + g.name + " CPU s per steady epoch by thread (from "
+                    + "/proc, 10 ms ticks):");
+            int steadyEpochs = epochs - warmup;
+            g.threadTicks.entrySet().stream().filter(x -> x.getValue() > 0)
+                    .sorted((x, y) -> Long.compare(y.getValue(), x.getValue())).limit(12)
+                    .forEach(x -> b.append(String.format(Locale.ROOT, " %s=%.2f", x.getKey(),
+                            x.getValue() / 100.0 / steadyEpochs)));
+            System.out.println(b);
+        }
+        if (spark != null) {
             spark.stop();
         }
-        double steady = seconds.subList(Math.min(1, seconds.size() - 1), seconds.size()).stream()
-                .mapToDouble(Double::doubleValue).average().orElse(Double.NaN);
-        double steadyCpu = cpu.subList(Math.min(1, cpu.size() - 1), cpu.size()).stream()
-                .mapToDouble(Double::doubleValue).average().orElse(Double.NaN);
-        System.out.printf(Locale.ROOT, "RESULT workload=%s mode=%s impl=%s batch=%d workers=%d windows=%d "
-                        + "seconds_per_epoch=%.2f cpu_seconds_per_epoch=%.2f windows_per_s=%.0f "
-                        + "windows_per_cpu_s=%.0f val_mse=%.6f rss_peak_mb=%d omp=%s%n",
-                w.name(), mode, impl, batch, mode.equals("local") ? 1 : workers, windows, steady, steadyCpu,
-                windows / steady, windows / steadyCpu, valMse(net, w), PrepareBench.rssPeakMb(),
-                System.getenv("OMP_NUM_THREADS"));
     }
 
-    static void report(int epoch, List<Double> seconds, long windows, MultiLayerNetwork net, Workload w) {
-        System.out.printf(Locale.ROOT, "epoch %d: %.2f s (%.0f windows/s), validation MSE %.5f%n", epoch + 1,
-                seconds.get(epoch), windows / seconds.get(epoch), valMse(net, w));
+    /** CPU ticks (user + system) of this process's threads, summed by thread name with digits dropped (Linux). */
+    static Map<String, Long> threadTicks() {
+        Map<String, Long> m = new HashMap<>();
+        java.io.File[] tasks = new java.io.File("/proc/self/task").listFiles();
+        if (tasks == null) {
+            return m;
+        }
+        for (java.io.File t : tasks) {
+            try {
+                String stat = Files.readString(t.toPath().resolve("stat"));
+                int open = stat.indexOf('(');
+                int close = stat.lastIndexOf(')');
+                String name = stat.substring(open + 1, close).replaceAll("[0-9]+", "#").trim();
+                String[] f = stat.substring(close + 2).split(" ");
+                m.merge(name, Long.parseLong(f[11]) + Long.parseLong(f[12]), Long::sum);
+            } catch (java.io.IOException | RuntimeException ex) {
+                // the thread ended meanwhile
+            }
+        }
+        return m;
+    }
+
+    /** One training engine: its network, one epoch at a time, and its per-epoch figures. */
+    abstract static class Engine {
+        final String name;
+        final MultiLayerNetwork net;
+        final List<Double> seconds = new ArrayList<>();
+        final List<Double> cpu = new ArrayList<>();
+        org.apache.spark.util.LongAccumulator fitted;
+        org.apache.spark.util.LongAccumulator fitNanos;
+        org.apache.spark.util.LongAccumulator firstFitNanos;
+        final java.util.concurrent.atomic.AtomicLong taskCpuNanos = new java.util.concurrent.atomic.AtomicLong();
+        final List<String> breakdown = new ArrayList<>();
+        final Map<String, Long> threadTicks = new HashMap<>();
+
+        Engine(String name, MultiLayerNetwork net) {
+            this.name = name;
+            this.net = net;
+        }
+
+        abstract void epoch(int e);
+    }
+
+    static final java.lang.management.ThreadMXBean THREADS = java.lang.management.ManagementFactory.getThreadMXBean();
+
+    /** Single-JVM {@code fit} over the minibatches, shuffled every epoch. */
+    static Engine local(Workload w) {
+        List<DataSet> order = new ArrayList<>(w.train());
+        Random rnd = new Random(1);
+        return new Engine("local", NetworkFactory.network(w.cfg())) {
+            @Override
+            void epoch(int e) {
+                Collections.shuffle(order, rnd);
+                long m0 = THREADS.getCurrentThreadCpuTime();
+                for (DataSet d : order) {
+                    net.fit(d);
+                }
+                net.incrementEpochCount();
+                breakdown.add(String.format(Locale.ROOT, "fits %.2f s", (THREADS.getCurrentThreadCpuTime() - m0)
+                        / 1e9));
+            }
+        };
+    }
+
+    /** The train job's parameter averaging over the same minibatches, dealt to the workers as the job deals them. */
+    static Engine spark(Workload w, SparkSession spark, int workers) {
+        JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+        JavaRDD<DataSet> rdd = TrainingData.balance(jsc.parallelize(w.train(), workers), workers)
+                .persist(StorageLevel.fromString(w.cfg().dist().storage().name()));
+        long[] sizes = TrainingData.partitionSizes(rdd);
+        boolean dl4jSplits = Boolean.getBoolean("bench.dl4jSplits");
+        Engine g = new Engine("spark", NetworkFactory.network(w.cfg())) {
+            @Override
+            void epoch(int e) {
+                var master = io.tsforge.jobs.TrainJob.trainingMaster(w.cfg(), workers, e, sizes);
+                if (dl4jSplits) {
+                    master = io.tsforge.jobs.TrainJob.dl4jTrainingMaster(w.cfg(), workers, e);
+                }
+                master.addHook(new FittedWindows(fitted, fitNanos, firstFitNanos));
+                long f0 = fitNanos.value();
+                long ff0 = firstFitNanos.value();
+                long tc0 = taskCpuNanos.get();
+                long m0 = THREADS.getCurrentThreadCpuTime();
+                new SparkDl4jMultiLayer(jsc, net, master).fit(rdd);
+                breakdown.add(String.format(Locale.ROOT, "fits %.2f s (first of each round %.2f s), tasks %.2f s, "
+                                + "driver thread %.2f s", (fitNanos.value() - f0) / 1e9,
+                        (firstFitNanos.value() - ff0) / 1e9, (taskCpuNanos.get() - tc0) / 1e9,
+                        (THREADS.getCurrentThreadCpuTime() - m0) / 1e9));
+            }
+        };
+        g.fitted = spark.sparkContext().longAccumulator("fitted");
+        g.fitNanos = spark.sparkContext().longAccumulator("fitNanos");
+        g.firstFitNanos = spark.sparkContext().longAccumulator("firstFitNanos");
+        spark.sparkContext().addSparkListener(new org.apache.spark.scheduler.SparkListener() {
+            @Override
+            public void onTaskEnd(org.apache.spark.scheduler.SparkListenerTaskEnd end) {
+                if (end.taskMetrics() != null) {
+                    g.taskCpuNanos.addAndGet(end.taskMetrics().executorCpuTime()
+                            + end.taskMetrics().executorDeserializeCpuTime());
+                }
+            }
+        });
+        return g;
+    }
+
+    /**
+     * Counts the windows the Spark workers really fit (DL4J's own splits may leave minibatches of a round unfitted),
+     * and the CPU time of those fits on the workers' threads (the first fit of each round apart).
+     */
+    static final class FittedWindows implements org.deeplearning4j.spark.api.TrainingHook {
+        private final org.apache.spark.util.LongAccumulator acc;
+        private final org.apache.spark.util.LongAccumulator fitNanos;
+        private final org.apache.spark.util.LongAccumulator firstFitNanos;
+        private transient long start;
+        private transient Object lastModel;
+
+        FittedWindows(org.apache.spark.util.LongAccumulator acc, org.apache.spark.util.LongAccumulator fitNanos,
+                      org.apache.spark.util.LongAccumulator firstFitNanos) {
+            this.acc = acc;
+            this.fitNanos = fitNanos;
+            this.firstFitNanos = firstFitNanos;
+        }
+
+        @Override
+        public void preUpdate(org.nd4j.linalg.dataset.api.DataSet d, org.deeplearning4j.nn.api.Model m) {
+            start = THREADS.getCurrentThreadCpuTime();
+        }
+
+        @Override
+        public void postUpdate(org.nd4j.linalg.dataset.api.DataSet d, org.deeplearning4j.nn.api.Model m) {
+            long t = THREADS.getCurrentThreadCpuTime() - start;
+            acc.add(d.numExamples());
+            if (m != lastModel) {
+                firstFitNanos.add(t);
+                lastModel = m;
+            } else {
+                fitNanos.add(t);
+            }
+        }
+
+        @Override
+        public void preUpdate(org.nd4j.linalg.dataset.api.MultiDataSet d, org.deeplearning4j.nn.api.Model m) {
+        }
+
+        @Override
+        public void postUpdate(org.nd4j.linalg.dataset.api.MultiDataSet d, org.deeplearning4j.nn.api.Model m) {
+            acc.add(d.getFeatures(0).size(0));
+        }
+    }
+
+    static void report(String name, int epoch, List<Double> seconds, List<Double> cpu, long windows,
+                       MultiLayerNetwork net, Workload w) {
+        long jit = java.lang.management.ManagementFactory.getCompilationMXBean().getTotalCompilationTime();
+        System.out.printf(Locale.ROOT, "epoch %d %s: %.2f s, CPU %.2f s (%.0f windows/s), validation MSE %.5f, JIT "
+                        + "compilation so far %.1f s, classes loaded %d%n", epoch + 1, name, seconds.get(epoch), cpu.get(epoch),
+                windows / seconds.get(epoch), valMse(net, w), jit / 1e3,
+                java.lang.management.ManagementFactory.getClassLoadingMXBean().getTotalLoadedClassCount());
     }
 
     static double valMse(MultiLayerNetwork net, Workload w) {
@@ -146,7 +315,24 @@ public final class TrainBench {
         m.put("train.batchSizePerWorker", Integer.toString(batch));
         m.put("train.averagingFrequency", System.getProperty("bench.averagingFrequency", "5"));
         m.putAll(extra);
+        m.putAll(overrides(System.getProperty("bench.set", "")));
         return TrainConfig.from(Config.of(m));
+    }
+
+    /** {@code -Dbench.set=k=v,k=v}: further config entries (e.g. train.prefetchBatches=2), applied last. */
+    static Map<String, String> overrides(String spec) {
+        Map<String, String> m = new HashMap<>();
+        for (String kv : spec.split(",")) {
+            if (kv.isBlank()) {
+                continue;
+            }
+            int eq = kv.indexOf('=');
+            if (eq <= 0) {
+                throw new IllegalArgumentException("bench.set entries must be key=value, found '" + kv + "'");
+            }
+            m.put(kv.substring(0, eq).trim(), kv.substring(eq + 1).trim());
+        }
+        return m;
     }
 
     /** BENCHMARKS.md section 3: a sine-like series, windows of 24 steps, one-step-ahead... here horizon 1. */

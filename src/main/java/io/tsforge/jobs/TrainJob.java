@@ -16,6 +16,7 @@ import io.tsforge.model.ModelBundle;
 import io.tsforge.model.NetworkFactory;
 import io.tsforge.model.RidgeFit;
 import io.tsforge.spark.PreparedLayout;
+import io.tsforge.spark.RoundTrainingMaster;
 import io.tsforge.spark.TrainingData;
 import io.tsforge.spark.ValidationScorer;
 import org.apache.hadoop.fs.FSDataInputStream;
@@ -105,6 +106,7 @@ public final class TrainJob {
         JavaRDD<DataSet> valBatches = TrainingData.minibatches(valSegs, batch, cfg.lookback(), cfg.horizon(),
                 perStep, false, cfg.seed()).persist(level);
         long trainWindows = trainBatches.map(d -> (long) d.numExamples()).fold(0L, Long::sum);
+        long[] trainPartitions = TrainingData.partitionSizes(trainBatches);
         long valWindows = valBatches.map(d -> (long) d.numExamples()).fold(0L, Long::sum);
         if (trainWindows == 0 || valWindows == 0) {
             throw new IllegalStateException("training needs windows in both splits, found train=" + trainWindows
@@ -148,7 +150,8 @@ public final class TrainJob {
             Double lr = net.getLearningRate(0);
             // A training master per epoch, seeded by the epoch: the split of the data into averaging rounds is then
             // the same whether or not the run was interrupted and resumed.
-            SparkDl4jMultiLayer sparkNet = new SparkDl4jMultiLayer(jsc, net, trainingMaster(cfg, workers, epoch));
+            SparkDl4jMultiLayer sparkNet = new SparkDl4jMultiLayer(jsc, net, trainingMaster(cfg, workers, epoch,
+                    trainPartitions));
             sparkNet.fit(trainBatches);
             double trainSeconds = (System.nanoTime() - t0) / 1e9;
             // Scored on copies, a fresh one per pass: in local mode DL4J's scoring closes the broadcast parameter
@@ -156,9 +159,9 @@ public final class TrainJob {
             // closed" when it is the driver's network; a second pass over the same copy read the closed array and
             // crashed the JVM in ScoreFlatMapFunction, twice in 9 ETTh1 runs).
             double trainLoss = cfg.evalTrainLoss() ? new SparkDl4jMultiLayer(jsc, net.clone(), trainingMaster(cfg,
-                    workers, epoch)).calculateScore(trainBatches, true, batch) : sparkNet.getScore();
-            double valLoss = new SparkDl4jMultiLayer(jsc, net.clone(), trainingMaster(cfg, workers, epoch))
-                    .calculateScore(valBatches, true, batch);
+                    workers, epoch, trainPartitions)).calculateScore(trainBatches, true, batch) : sparkNet.getScore();
+            double valLoss = new SparkDl4jMultiLayer(jsc, net.clone(), trainingMaster(cfg, workers, epoch,
+                    trainPartitions)).calculateScore(valBatches, true, batch);
             double seconds = (System.nanoTime() - t0) / 1e9;
             epochsRun++;
             boolean better = valLoss < state.bestValLoss;
@@ -302,7 +305,22 @@ public final class TrainJob {
         return n > windows ? (DataSet) merged.getRange(0, windows) : merged;
     }
 
-    public static ParameterAveragingTrainingMaster trainingMaster(TrainConfig cfg, int workers, int epoch) {
+    /**
+     * The epoch's training master: DL4J's parameter averaging, with the rounds dealt by {@link RoundTrainingMaster}
+     * from {@code partitionSizes}, the minibatches in each partition of the RDD it will fit.
+     */
+    public static ParameterAveragingTrainingMaster trainingMaster(TrainConfig cfg, int workers, int epoch,
+                                                                  long[] partitionSizes) {
+        return new RoundTrainingMaster(builder(cfg, workers, epoch), workers, cfg.dist().averagingFrequency(),
+                cfg.seed() * 7919L + epoch, partitionSizes);
+    }
+
+    /** DL4J's own master with the same settings (rounds found by {@code balancedRandomSplit}): the bench's "before". */
+    public static ParameterAveragingTrainingMaster dl4jTrainingMaster(TrainConfig cfg, int workers, int epoch) {
+        return builder(cfg, workers, epoch).build();
+    }
+
+    private static ParameterAveragingTrainingMaster.Builder builder(TrainConfig cfg, int workers, int epoch) {
         return new ParameterAveragingTrainingMaster.Builder(workers, cfg.dist().batchSize())
                 .batchSizePerWorker(cfg.dist().batchSize())
                 .averagingFrequency(cfg.dist().averagingFrequency())
@@ -321,8 +339,7 @@ public final class TrainJob {
                 })
                 .storageLevel(StorageLevel.fromString(cfg.dist().storage().name()))
                 .rngSeed(cfg.seed() * 7919L + epoch)
-                .collectTrainingStats(false)
-                .build();
+                .collectTrainingStats(false);
     }
 
     /** Prepare's summary, checked against the train config before any Spark work. */

@@ -110,6 +110,22 @@ public final class TrainingData {
                 .values();
     }
 
+    /** The number of elements in each partition of {@code rdd}, in partition order (one Spark job). */
+    public static long[] partitionSizes(JavaRDD<?> rdd) {
+        List<long[]> sizes = rdd.mapPartitionsWithIndex((index, it) -> {
+            long n = 0;
+            for (; it.hasNext(); it.next()) {
+                n++;
+            }
+            return List.of(new long[]{index, n}).iterator();
+        }, true).collect();
+        long[] out = new long[rdd.getNumPartitions()];
+        for (long[] s : sizes) {
+            out[(int) s[0]] = s[1];
+        }
+        return out;
+    }
+
     /** Sends index i to partition i mod n. */
     static final class RoundRobin extends org.apache.spark.Partitioner {
         private final int n;

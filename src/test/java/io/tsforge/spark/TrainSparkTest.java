@@ -127,12 +127,13 @@ class TrainSparkTest {
         assertEquals(0.0, local.params().sub(distributed.params()).amaxNumber().doubleValue(), "same seed, same init");
         JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
         for (int epoch = 0; epoch < 2; epoch++) {
-            for (DataSet d : batches) {
-                local.fit(d);
+            // the job deals each epoch's minibatches in a seeded order; fit() gets them in that same order
+            for (int i : TrainJobAccess.oneWorkerOrder(cfg, batches.size(), epoch)) {
+                local.fit(batches.get(i));
             }
             local.incrementEpochCount();
-            new SparkDl4jMultiLayer(jsc, distributed, TrainJobAccess.trainingMaster(cfg, 1, epoch))
-                    .fit(jsc.parallelize(batches, 1));
+            new SparkDl4jMultiLayer(jsc, distributed, TrainJobAccess.trainingMaster(cfg, 1, epoch,
+                    new long[]{batches.size()})).fit(jsc.parallelize(batches, 1));
         }
         double diff = local.params().sub(distributed.params()).amaxNumber().doubleValue();
         assertTrue(diff < 1e-6, "Spark with one worker differs from fit() by " + diff);

@@ -1,0 +1,204 @@
+package io.tsforge.spark;
+
+import org.apache.spark.Partitioner;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.rdd.PartitionPruningRDD;
+import org.deeplearning4j.spark.impl.multilayer.SparkDl4jMultiLayer;
+import org.deeplearning4j.spark.impl.paramavg.ParameterAveragingTrainingMaster;
+import org.nd4j.linalg.dataset.DataSet;
+import scala.Tuple2;
+import scala.runtime.AbstractFunction1;
+
+import java.io.Serializable;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+
+/**
+ * DL4J's parameter averaging ({@link ParameterAveragingTrainingMaster}: the same workers, broadcast, averaging of
+ * parameters and updater state), with each epoch's averaging rounds dealt once instead of found by scanning.
+ *
+ * <p>DL4J's Direct approach splits the training RDD into {@code floor(minibatches / (workers x averagingFrequency))}
+ * rounds with {@code balancedRandomSplit}: every round is a filter over the whole RDD, so each round deserializes every
+ * minibatch to keep its share (rounds x minibatches deserializations per epoch, after a count job), and a worker whose
+ * share of a round exceeds the averaging frequency silently skips the rest (measured: 135 of 3,975 windows per epoch
+ * never fitted on the sine bench). Here one seeded shuffle per epoch deals every minibatch to a (round, worker) slot,
+ * one partition per slot, over the same number of rounds as DL4J; round r then runs DL4J's own {@code doIteration} on
+ * just its {@code workers} partitions. Every minibatch is fitted exactly once per epoch; a round gives each worker
+ * {@code averagingFrequency} minibatches, or a few more when they do not divide evenly (the remainder is spread over
+ * the rounds, +-1 between workers), and the deal depends only on the seed and the input order, so reruns are
+ * identical.
+ */
+public final class RoundTrainingMaster extends ParameterAveragingTrainingMaster {
+
+    private final int workers;
+    private final int frequency;
+    private final long seed;
+    private final long[] partitionSizes;
+
+    /**
+     * @param partitionSizes minibatches in each partition of the RDD that {@code fit} will get (same order), e.g.
+     *                       from {@link TrainingData#partitionSizes}
+     */
+    public RoundTrainingMaster(Builder builder, int workers, int averagingFrequency, long seed,
+                               long[] partitionSizes) {
+        super(withLargestShare(builder, workers, averagingFrequency, partitionSizes));
+        this.workers = workers;
+        this.frequency = averagingFrequency;
+        this.seed = seed;
+        this.partitionSizes = partitionSizes.clone();
+    }
+
+    /**
+     * DL4J's workers stop after {@code averagingFrequency} minibatches per round, and the averaging advances the
+     * iteration count (Adam's step) by it: both get the largest share a worker has in a round here (the configured
+     * frequency, or one or two more where the minibatches do not divide evenly).
+     */
+    private static Builder withLargestShare(Builder builder, int workers, int averagingFrequency,
+                                            long[] partitionSizes) {
+        if (workers < 1 || averagingFrequency < 1) {
+            throw new IllegalArgumentException("workers and averagingFrequency must be >= 1, found " + workers + " and "
+                    + averagingFrequency);
+        }
+        long n = java.util.Arrays.stream(partitionSizes).sum();
+        int rounds = rounds(n, workers, averagingFrequency);
+        long block = (n + rounds - 1) / rounds;
+        return builder.averagingFrequency((int) Math.max(averagingFrequency, (block + workers - 1) / workers));
+    }
+
+    /** Rounds an epoch of {@code minibatches} takes: as in DL4J, {@code floor(minibatches / (workers x freq))}. */
+    public static int rounds(long minibatches, int workers, int averagingFrequency) {
+        return (int) Math.max(1, minibatches / ((long) workers * averagingFrequency));
+    }
+
+    @Override
+    protected void executeTrainingDirect(SparkDl4jMultiLayer network, JavaRDD<DataSet> data) {
+        if (data.getNumPartitions() != partitionSizes.length) {
+            throw new IllegalArgumentException("the training RDD has " + data.getNumPartitions() + " partitions but "
+                    + partitionSizes.length + " partition sizes were given");
+        }
+        long[] offsets = new long[partitionSizes.length];
+        long n = 0;
+        for (int p = 0; p < partitionSizes.length; p++) {
+            offsets[p] = n;
+            n += partitionSizes[p];
+        }
+        if (n == 0) {
+            return;
+        }
+        Deal deal = new Deal(n, workers, frequency, seed);
+        JavaRDD<DataSet> dealt = data.mapPartitionsWithIndex((index, it) -> {
+                    long first = offsets[index];
+                    List<Tuple2<Long, DataSet>> out = new ArrayList<>();
+                    long i = first;
+                    while (it.hasNext()) {
+                        out.add(new Tuple2<>(deal.slot(i++), it.next()));
+                    }
+                    return out.iterator();
+                }, true)
+                .mapToPair(t -> t)
+                .repartitionAndSortWithinPartitions(new SlotPartitioner(deal))
+                .values();
+        for (int r = 0; r < deal.rounds; r++) {
+            JavaRDD<DataSet> round = JavaRDD.fromRDD(PartitionPruningRDD.create(dealt.rdd(), new InRound(r, workers)),
+                    dealt.classTag());
+            doIteration(network, round, r + 1, deal.rounds);
+        }
+    }
+
+    /**
+     * The slots of one epoch: minibatch i (input order) goes to slot perm(i); the slots are cut into {@code rounds}
+     * contiguous blocks whose sizes differ by at most one, and a block is dealt round-robin to the workers.
+     */
+    static final class Deal implements Serializable {
+        final long n;
+        final int workers;
+        final int frequency;
+        final long seed;
+        final int rounds;
+        private transient int[] perm;
+
+        Deal(long n, int workers, int frequency, long seed) {
+            if (n > Integer.MAX_VALUE) {
+                throw new IllegalArgumentException("too many minibatches for one epoch: " + n);
+            }
+            this.n = n;
+            this.workers = workers;
+            this.frequency = frequency;
+            this.seed = seed;
+            this.rounds = rounds(n, workers, frequency);
+        }
+
+        /** The slot of minibatch i: a seeded permutation of 0..n-1. */
+        long slot(long i) {
+            if (perm == null) {
+                int[] p = new int[(int) n];
+                for (int k = 0; k < p.length; k++) {
+                    p[k] = k;
+                }
+                Random rnd = new Random(seed);
+                for (int k = p.length - 1; k > 0; k--) {
+                    int j = rnd.nextInt(k + 1);
+                    int t = p[k];
+                    p[k] = p[j];
+                    p[j] = t;
+                }
+                perm = p;
+            }
+            return perm[(int) i];
+        }
+
+        /** Partition of a slot: round * workers + worker. */
+        int partition(long slot) {
+            long round = slot * rounds / n;
+            long start = (round * n + rounds - 1) / rounds;
+            int worker = (int) ((slot - start) % workers);
+            return (int) (round * workers + worker);
+        }
+    }
+
+    static final class SlotPartitioner extends Partitioner {
+        private final Deal deal;
+
+        SlotPartitioner(Deal deal) {
+            this.deal = deal;
+        }
+
+        @Override
+        public int numPartitions() {
+            return deal.rounds * deal.workers;
+        }
+
+        @Override
+        public int getPartition(Object key) {
+            return deal.partition((Long) key);
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof SlotPartitioner s && s.deal.n == deal.n && s.deal.workers == deal.workers
+                    && s.deal.frequency == deal.frequency && s.deal.seed == deal.seed;
+        }
+
+        @Override
+        public int hashCode() {
+            return java.util.Objects.hash(deal.n, deal.workers, deal.frequency, deal.seed);
+        }
+    }
+
+    /** Keeps the partitions of one round. */
+    static final class InRound extends AbstractFunction1<Object, Object> implements Serializable {
+        private final int round;
+        private final int workers;
+
+        InRound(int round, int workers) {
+            this.round = round;
+            this.workers = workers;
+        }
+
+        @Override
+        public Object apply(Object partition) {
+            return (Integer) partition / workers == round;
+        }
+    }
+}

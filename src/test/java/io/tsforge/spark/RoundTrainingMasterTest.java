@@ -1,0 +1,146 @@
+package io.tsforge.spark;
+
+import io.tsforge.config.Config;
+import io.tsforge.config.TrainConfig;
+import io.tsforge.model.NetworkFactory;
+import io.tsforge.model.Tensors;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.util.CollectionAccumulator;
+import org.deeplearning4j.nn.api.Model;
+import org.deeplearning4j.spark.api.TrainingHook;
+import org.deeplearning4j.spark.impl.multilayer.SparkDl4jMultiLayer;
+import org.deeplearning4j.spark.impl.paramavg.ParameterAveragingTrainingMaster;
+import org.junit.jupiter.api.Test;
+import org.nd4j.linalg.dataset.DataSet;
+import org.nd4j.linalg.dataset.api.MultiDataSet;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class RoundTrainingMasterTest {
+
+    /** Minibatches per partition (round * workers + worker) under a deal. */
+    private static int[] partitionLoads(RoundTrainingMaster.Deal d) {
+        int[] load = new int[d.rounds * d.workers];
+        for (int i = 0; i < d.n; i++) {
+            load[d.partition(d.slot(i))]++;
+        }
+        return load;
+    }
+
+    @Test
+    void everyMinibatchGetsOneSlotAndRoundsHoldTheAveragingFrequency() {
+        // 125 minibatches, 2 workers, every 5: 12 rounds as in DL4J (floor(125 / 10)); 125 = 5 x 11 + 7 x 10, so
+        // five rounds of 11 (6 + 5) and seven of 10 (5 + 5)
+        RoundTrainingMaster.Deal d = new RoundTrainingMaster.Deal(125, 2, 5, 42);
+        assertEquals(12, d.rounds);
+        boolean[] seen = new boolean[125];
+        for (int i = 0; i < 125; i++) {
+            int s = (int) d.slot(i);
+            assertTrue(!seen[s], "slot " + s + " given twice");
+            seen[s] = true;
+        }
+        int[] load = partitionLoads(d);
+        int six = 0;
+        for (int r = 0; r < 12; r++) {
+            assertEquals(5, load[2 * r + 1], "round " + r + ", worker 1");
+            assertTrue(load[2 * r] == 5 || load[2 * r] == 6, "round " + r + ", worker 0: " + load[2 * r]);
+            six += load[2 * r] == 6 ? 1 : 0;
+        }
+        assertEquals(5, six);
+    }
+
+    @Test
+    void theDealDependsOnlyOnTheSeed() {
+        RoundTrainingMaster.Deal a = new RoundTrainingMaster.Deal(40, 3, 4, 7);
+        RoundTrainingMaster.Deal b = new RoundTrainingMaster.Deal(40, 3, 4, 7);
+        RoundTrainingMaster.Deal c = new RoundTrainingMaster.Deal(40, 3, 4, 8);
+        long[] sa = new long[40];
+        long[] sb = new long[40];
+        long[] sc = new long[40];
+        for (int i = 0; i < 40; i++) {
+            sa[i] = a.slot(i);
+            sb[i] = b.slot(i);
+            sc[i] = c.slot(i);
+        }
+        assertArrayEquals(sa, sb);
+        assertNotEquals(java.util.Arrays.toString(sa), java.util.Arrays.toString(sc), "another epoch deals anew");
+        // 40 over 3 workers x 4: floor(40 / 12) = 3 rounds of 14, 13, 13 slots
+        assertEquals(3, a.rounds);
+        assertArrayEquals(new int[]{5, 5, 4, 5, 4, 4, 5, 4, 4}, partitionLoads(a));
+        assertEquals(1, RoundTrainingMaster.rounds(7, 2, 5), "fewer minibatches than one round: one round");
+    }
+
+    /** Records the first label of every minibatch a worker fits (each minibatch below has a distinct one). */
+    record Fitted(CollectionAccumulator<Float> acc) implements TrainingHook {
+        @Override
+        public void preUpdate(org.nd4j.linalg.dataset.api.DataSet d, Model m) {
+        }
+
+        @Override
+        public void postUpdate(org.nd4j.linalg.dataset.api.DataSet d, Model m) {
+            acc.add(d.getLabels().getFloat(0));
+        }
+
+        @Override
+        public void preUpdate(MultiDataSet d, Model m) {
+        }
+
+        @Override
+        public void postUpdate(MultiDataSet d, Model m) {
+        }
+    }
+
+    @Test
+    void twoWorkersFitEveryMinibatchExactlyOncePerEpoch() {
+        TrainConfig cfg = TrainConfig.from(Config.of(Map.of("input.path", "x", "input.timeColumn", "t",
+                "input.valueColumns", "a", "series.frequency", "1h", "output.dir", "o", "window.lookback", "6",
+                "window.horizon", "1", "train.averagingFrequency", "3", "train.batchSizePerWorker", "4",
+                "model.units", "4")));
+        // 23 minibatches of 4 windows; window k of batch b has the label 1000 * b + k (a marker, not a series)
+        float[][] seg = new float[1][200];
+        List<DataSet> batches = new ArrayList<>();
+        for (int b = 0; b < 23; b++) {
+            List<Tensors.Window> ws = new ArrayList<>();
+            for (int k = 0; k < 4; k++) {
+                ws.add(new Tensors.Window(seg, 10 + k, 6));
+            }
+            DataSet d = Tensors.minibatch(ws, 6, 1, false);
+            for (int k = 0; k < 4; k++) {
+                d.getLabels().putScalar(k, 0, 1000f * b + k);
+            }
+            batches.add(d);
+        }
+        JavaSparkContext jsc = JavaSparkContext.fromSparkContext(SparkTestSession.get().sparkContext());
+        JavaRDD<DataSet> rdd = TrainingData.balance(jsc.parallelize(batches, 3), 2).cache();
+        long[] sizes = TrainingData.partitionSizes(rdd);
+        assertArrayEquals(new long[]{12, 11}, sizes);
+        var net = NetworkFactory.network(cfg);
+        for (int epoch = 0; epoch < 2; epoch++) {
+            CollectionAccumulator<Float> acc = jsc.sc().collectionAccumulator();
+            ParameterAveragingTrainingMaster m = io.tsforge.jobs.TrainJob.trainingMaster(cfg, 2, epoch, sizes);
+            m.addHook(new Fitted(acc));
+            new SparkDl4jMultiLayer(jsc, net, m).fit(rdd);
+            List<Float> got = new ArrayList<>(acc.value());
+            Collections.sort(got);
+            List<Float> want = new ArrayList<>();
+            for (int b = 0; b < 23; b++) {
+                want.add(1000f * b);
+            }
+            assertEquals(want, got, "epoch " + epoch);
+        }
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new SparkDl4jMultiLayer(jsc,
+                net, io.tsforge.jobs.TrainJob.trainingMaster(cfg, 2, 0, new long[]{23})).fit(rdd));
+        assertEquals("the training RDD has 2 partitions but 1 partition sizes were given", e.getMessage());
+        rdd.unpersist(false);
+    }
+}

@@ -213,6 +213,30 @@ class TrainSparkTest {
         assertTrue(table.contains("| rnn | l2 |") && table.contains("| lstm_attention | l2 |"), table);
     }
 
+    /**
+     * train.solver=ridge through the job (statistics merged across Spark partitions): the chosen penalty has the lowest
+     * validation loss of the history, and it equals the validation MSE the job scores with the bundle's network.
+     */
+    @Test
+    void theRidgeSolverPicksThePenaltyByValidationLossAndScoresIt() throws IOException {
+        String dir = train(config("model.name=ridge", "model.type=nlinear", "train.solver=ridge",
+                "train.ridgeLambdas=0.001,0.1,10"), false);
+        ModelBundle b = ModelBundle.load(Storage.local(), dir);
+        com.fasterxml.jackson.databind.JsonNode m = b.metrics();
+        assertEquals("ridge", m.path("solver").asText());
+        assertEquals(3, m.path("epochs").size());
+        double best = Double.POSITIVE_INFINITY;
+        for (com.fasterxml.jackson.databind.JsonNode e : m.path("epochs")) {
+            best = Math.min(best, e.path("validationLoss").asDouble());
+        }
+        assertEquals(best, m.path("bestValidationLoss").asDouble());
+        assertEquals(m.path("epochs").get(m.path("bestEpoch").asInt() - 1).path("lambda").asDouble(),
+                m.path("lambda").asDouble());
+        double scored = m.path("validation").path("mse").asDouble();
+        assertEquals(best, scored, 1e-5 * scored, "validation loss from the statistics vs the scored network");
+        assertTrue(scored < m.path("validation").path("naiveMse").asDouble());
+    }
+
     @Test
     void thePerStepHeadTrainsWithTruncatedBptt() throws IOException {
         String dir = train(config("model.name=tbptt", "train.tbptt=24", "train.epochs=2"), false);

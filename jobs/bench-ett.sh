@@ -38,8 +38,10 @@ csv="$(cd "$(dirname "$csv")" && pwd)/$(basename "$csv")"
 out="${out:-$root/out/bench-ett/h$horizon}"
 mkdir -p "$out"; out="$(cd "$out" && pwd)"
 
-# The configuration per horizon, picked on the validation range only (README, Benchmarks: ETTh1): NLinear with a
-# zero start (= repeat-last-value), minibatch 32, Adam halving its learning rate every epoch, early stopping.
+# The configuration, picked on the validation range only (README, Benchmarks: ETTh1): NLinear, lookback 336, solved
+# exactly by penalised least squares (train.solver=ridge), the penalty chosen by validation loss. It had a lower
+# validation loss than NLinear trained by Adam (zero start = repeat-last-value, minibatch 32, learning rate halved
+# every epoch, early stopping; the settings below, used with --set train.solver=sgd) at every horizon.
 case "$horizon" in
   *) lookback=336 ;;
 esac
@@ -68,7 +70,7 @@ run_jobs() {
   local per_epoch=$(( (8640 - lb - horizon + batch) / batch ))
   local common=(--config "$root/conf/ett.properties" --set "input.path=$csv" --set "output.dir=$dir"
     --set "window.horizon=$horizon"
-    --set model.type=nlinear --set model.weightInit=zero
+    --set model.type=nlinear --set model.weightInit=zero --set train.solver=ridge
     --set "train.batchSizePerWorker=$batch" --set train.workers=1 --set "train.averagingFrequency=$per_epoch"
     --set train.learningRate=0.005 --set train.lrSchedule=exponential --set train.lrDecay=0.5
     --set train.epochs=10 --set train.patience=3 --set train.seed=42
@@ -103,7 +105,8 @@ else
     dir="$out/lookback-$lb"
     rm -rf "$dir"; mkdir -p "$dir"
     run_jobs "$dir" "$lb" prepare train
-    loss="$(grep -o '"bestValidationLoss" *: *[^,}]*' "$dir/models/forecaster/latest/metrics.json" | sed 's/.*: *//')"
+    home="$dir/models/forecaster"
+    loss="$(grep -o '"bestValidationLoss" *: *[^,}]*' "$home/$(cat "$home/latest")/metrics.json" | sed 's/.*: *//')"
     echo "[bench-ett] lookback $lb: validation loss $loss" >&2
     if [ -z "$best" ] || awk -v a="$loss" -v b="$best_loss" 'BEGIN { exit !(a < b) }'; then
       best="$lb"; best_loss="$loss"

@@ -694,7 +694,14 @@ public final class EvaluateJob {
                 train[i] = epochs.get(i).path("trainLoss").asDouble(Double.NaN);
                 val[i] = epochs.get(i).path("validationLoss").asDouble(Double.NaN);
             }
-            return new ChartData.Loss(dir, e, train, val, m.path("bestEpoch").asInt());
+            double[] lambdas = null;
+            if ("ridge".equals(m.path("solver").asText())) {
+                lambdas = new double[n];
+                for (int i = 0; i < n; i++) {
+                    lambdas[i] = epochs.get(i).path("lambda").asDouble(Double.NaN);
+                }
+            }
+            return new ChartData.Loss(dir, e, train, val, m.path("bestEpoch").asInt(), lambdas);
         } catch (RuntimeException e) {
             report.log("no model bundle for the loss chart (" + Main.oneLine(e) + ")");
             return null;

@@ -10,8 +10,17 @@ public final class ChartData {
     private ChartData() {
     }
 
-    /** Training and validation loss per epoch, from the model bundle's {@code metrics.json}. */
-    public record Loss(String model, int[] epochs, double[] train, double[] validation, int bestEpoch) {
+    /**
+     * Training and validation loss per epoch, from the model bundle's {@code metrics.json}; for a model solved by
+     * least squares ({@code train.solver=ridge}) per penalty instead: {@code lambdas} then holds each entry's penalty
+     * (null otherwise).
+     */
+    public record Loss(String model, int[] epochs, double[] train, double[] validation, int bestEpoch,
+                       double[] lambdas) {
+
+        public Loss(String model, int[] epochs, double[] train, double[] validation, int bestEpoch) {
+            this(model, epochs, train, validation, bestEpoch, null);
+        }
     }
 
     /** One origin of one series: recent actuals, the forecast with one interval, and the actuals it forecast. */

@@ -210,13 +210,20 @@ public final class EvaluationReport {
     }
 
     static XYChart lossChart(ChartData.Loss l) {
-        XYChart c = new XYChartBuilder().width(1000).height(360).title("Training and validation loss per epoch (best "
-                + "epoch " + l.bestEpoch() + ")").xAxisTitle("epoch").yAxisTitle("loss (MSE, normalized)").build();
+        boolean ridge = l.lambdas() != null;
+        String title = ridge
+                ? "Training and validation loss per penalty (least squares; chosen: lambda "
+                        + l.lambdas()[l.bestEpoch() - 1] + ")"
+                : "Training and validation loss per epoch (best epoch " + l.bestEpoch() + ")";
+        XYChart c = new XYChartBuilder().width(1000).height(360).title(title)
+                .xAxisTitle(ridge ? "penalty lambda (log scale)" : "epoch").yAxisTitle("loss (MSE, normalized)")
+                .build();
         c.getStyler().setLegendPosition(Styler.LegendPosition.InsideNE);
         c.getStyler().setChartBackgroundColor(Color.WHITE);
-        List<Integer> e = new ArrayList<>();
-        for (int x : l.epochs()) {
-            e.add(x);
+        c.getStyler().setXAxisLogarithmic(ridge);
+        List<Double> e = new ArrayList<>();
+        for (int i = 0; i < l.epochs().length; i++) {
+            e.add(ridge ? l.lambdas()[i] : l.epochs()[i]);
         }
         Color orange = new Color(255, 127, 14);
         XYSeries t = c.addSeries("training", e, values(l.train()));

@@ -65,6 +65,21 @@ class ReportRenderTest {
     }
 
     @Test
+    void aLeastSquaresModelsLossIsChartedPerPenaltyOnALogAxis() throws Exception {
+        ChartData.Loss ridge = new ChartData.Loss("m/v2", new int[]{1, 2, 3}, new double[]{0.30, 0.31, 0.40},
+                new double[]{0.20, 0.18, 0.25}, 2, new double[]{0.01, 1, 100});
+        org.knowm.xchart.XYChart c = EvaluationReport.lossChart(ridge);
+        assertTrue(c.getTitle().contains("penalty") && c.getTitle().contains("lambda 1.0"), c.getTitle());
+        assertTrue(c.getStyler().isXAxisLogarithmic());
+        assertTrue(java.util.Arrays.equals(new double[]{0.01, 1, 100}, c.getSeriesMap().get("validation").getXData()));
+        org.knowm.xchart.XYChart sgd = EvaluationReport.lossChart(new ChartData.Loss("m/v1", new int[]{1, 2},
+                new double[]{0.9, 0.5}, new double[]{1.0, 0.6}, 2));
+        assertTrue(sgd.getTitle().contains("best epoch 2") && !sgd.getStyler().isXAxisLogarithmic(), sgd.getTitle());
+        BufferedImage img = org.knowm.xchart.BitmapEncoder.getBufferedImage(c);
+        assertTrue(distinctColours(img) > 20, "the ridge loss chart looks blank");
+    }
+
+    @Test
     void chartsAreDecodablePngsEmbeddedInTheHtml() throws Exception {
         Path html = writeReport();
         String page = Files.readString(html);

@@ -1,22 +1,15 @@
 package io.tsforge.model;
 
 import java.util.Arrays;
-import java.util.Collection;
 import java.util.Map;
 import java.util.Objects;
-import org.deeplearning4j.nn.api.Layer;
 import org.deeplearning4j.nn.api.MaskState;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.RNNFormat;
 import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.deeplearning4j.nn.conf.layers.samediff.SDLayerParams;
 import org.deeplearning4j.nn.conf.layers.samediff.SameDiffLayer;
-import org.deeplearning4j.nn.gradient.DefaultGradient;
-import org.deeplearning4j.nn.gradient.Gradient;
 import org.deeplearning4j.nn.weights.IWeightInit;
-import org.deeplearning4j.nn.workspace.ArrayType;
-import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
-import org.deeplearning4j.optimize.api.TrainingListener;
 import org.nd4j.autodiff.samediff.SDIndex;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
@@ -189,14 +182,8 @@ public class FusedLstmLayer extends NcwLayer {
     // ------------------------------------------------------------------------------------------------ layer
 
     @Override
-    public Layer instantiate(NeuralNetConfiguration conf, Collection<TrainingListener> listeners, int layerIndex,
-                             INDArray layerParamsView, boolean initializeParams, DataType networkDataType) {
-        Impl layer = new Impl(conf, networkDataType);
-        layer.setIndex(layerIndex);
-        layer.setParamsViewArray(layerParamsView);
-        layer.setParamTable(initializer().init(conf, layerParamsView, initializeParams));
-        layer.setConf(conf);
-        return layer;
+    protected NcwRuntime newRuntime(NeuralNetConfiguration conf, DataType networkDataType) {
+        return new Impl(conf, networkDataType);
     }
 
     /**
@@ -452,7 +439,7 @@ public class FusedLstmLayer extends NcwLayer {
      * {@code lstmLayer} / {@code lstmLayer_bp} ops instead (the tests' and the benchmark's cross-check; also used for
      * data types other than FLOAT and DOUBLE).
      */
-    public static class Impl extends org.deeplearning4j.nn.layers.samediff.SameDiffLayer {
+    public static class Impl extends NcwRuntime {
 
         private boolean useLibnd4jOps;
         /** The last training forward pass, for the backward pass on the same input and mask; else null. */
@@ -482,49 +469,36 @@ public class FusedLstmLayer extends NcwLayer {
         }
 
         @Override
-        public INDArray activate(boolean training, LayerWorkspaceMgr workspaceMgr) {
-            assertInputSet(false);
-            applyDropOutIfNecessary(training, workspaceMgr);
+        protected void validate() {
             lstm().validateInput(input);
-            cached = null;
-            INDArray out;
-            try (MemoryWorkspace ignored = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
-                if (blas()) {
-                    BlasPass pass = new BlasPass();
-                    out = pass.forward();
-                    if (training) {
-                        cached = pass;
-                    }
-                } else {
-                    out = new OpPass().forward();
-                }
-            }
-            return workspaceMgr.dup(ArrayType.ACTIVATIONS, out);
         }
 
         @Override
-        public Pair<Gradient, INDArray> backpropGradient(INDArray epsilon, LayerWorkspaceMgr workspaceMgr) {
-            assertInputSet(true);
-            lstm().validateInput(input);
-            INDArray epsOut;
-            Gradient g = new DefaultGradient();
-            try (MemoryWorkspace ignored = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
-                if (blas()) {
-                    BlasPass pass = cached != null && cached.in == input && cached.mask == maskArray ? cached : null;
-                    cached = null;
-                    if (pass == null) {
-                        pass = new BlasPass();
-                        pass.forward();
-                    }
-                    epsOut = pass.backward(epsilon);
-                } else {
-                    epsOut = new OpPass().backward(epsilon);
-                }
-                for (String key : paramTable.keySet()) {
-                    g.gradientForVariable().put(key, gradTable.get(key));
-                }
+        protected INDArray forward(boolean training) {
+            cached = null;
+            if (!blas()) {
+                return new OpPass().forward();
             }
-            return new Pair<>(g, backpropDropOutIfPresent(workspaceMgr.dup(ArrayType.ACTIVATION_GRAD, epsOut)));
+            BlasPass pass = new BlasPass();
+            INDArray out = pass.forward();
+            if (training) {
+                cached = pass;
+            }
+            return out;
+        }
+
+        @Override
+        protected INDArray backward(INDArray epsilon) {
+            if (!blas()) {
+                return new OpPass().backward(epsilon);
+            }
+            BlasPass pass = cached != null && cached.in == input && cached.mask == maskArray ? cached : null;
+            cached = null;
+            if (pass == null) {
+                pass = new BlasPass();
+                pass.forward();
+            }
+            return pass.backward(epsilon);
         }
 
         @Override

@@ -1,24 +1,16 @@
 package io.tsforge.model;
 
 import java.util.Arrays;
-import java.util.Collection;
 import java.util.Map;
 import java.util.Objects;
-import org.deeplearning4j.nn.api.Layer;
 import org.deeplearning4j.nn.api.MaskState;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.deeplearning4j.nn.conf.layers.samediff.SDLayerParams;
-import org.deeplearning4j.nn.gradient.DefaultGradient;
-import org.deeplearning4j.nn.gradient.Gradient;
-import org.deeplearning4j.nn.workspace.ArrayType;
-import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
-import org.deeplearning4j.optimize.api.TrainingListener;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
 import org.nd4j.common.primitives.Pair;
 import org.nd4j.linalg.api.buffer.DataType;
-import org.nd4j.linalg.api.memory.MemoryWorkspace;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.NDArrayIndex;
@@ -100,14 +92,8 @@ public class LinearForecastLayer extends NcwLayer {
     }
 
     @Override
-    public Layer instantiate(NeuralNetConfiguration conf, Collection<TrainingListener> listeners, int layerIndex,
-                             INDArray layerParamsView, boolean initializeParams, DataType networkDataType) {
-        Impl layer = new Impl(conf, networkDataType);
-        layer.setIndex(layerIndex);
-        layer.setParamsViewArray(layerParamsView);
-        layer.setParamTable(initializer().init(conf, layerParamsView, initializeParams));
-        layer.setConf(conf);
-        return layer;
+    protected NcwRuntime newRuntime(NeuralNetConfiguration conf, DataType networkDataType) {
+        return new Impl(conf, networkDataType);
     }
 
     /** Not used: {@link #instantiate} supplies {@link Impl}, whose passes are computed directly. */
@@ -299,7 +285,7 @@ public class LinearForecastLayer extends NcwLayer {
     }
 
     /** The runtime layer: forward and backward passes computed directly (the backward pass recomputes the forward). */
-    public static class Impl extends org.deeplearning4j.nn.layers.samediff.SameDiffLayer {
+    public static class Impl extends NcwRuntime {
 
         private INDArray trend; // [L, L], built on first use
 
@@ -312,27 +298,13 @@ public class LinearForecastLayer extends NcwLayer {
         }
 
         @Override
-        public INDArray activate(boolean training, LayerWorkspaceMgr workspaceMgr) {
-            assertInputSet(false);
-            INDArray out;
-            try (MemoryWorkspace ignored = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
-                out = new Pass().output;
-            }
-            return workspaceMgr.dup(ArrayType.ACTIVATIONS, out);
+        protected INDArray forward(boolean training) {
+            return new Pass().output;
         }
 
         @Override
-        public Pair<Gradient, INDArray> backpropGradient(INDArray epsilon, LayerWorkspaceMgr workspaceMgr) {
-            assertInputSet(true);
-            INDArray epsOut;
-            Gradient g = new DefaultGradient();
-            try (MemoryWorkspace ignored = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
-                epsOut = new Pass().backward(epsilon);
-                for (String key : paramTable.keySet()) {
-                    g.gradientForVariable().put(key, gradTable.get(key));
-                }
-            }
-            return new Pair<>(g, workspaceMgr.dup(ArrayType.ACTIVATION_GRAD, epsOut));
+        protected INDArray backward(INDArray epsilon) {
+            return new Pass().backward(epsilon);
         }
 
         private INDArray trendMatrix(DataType dt, int steps) {

@@ -1,5 +1,7 @@
 package io.tsforge.model;
 
+import java.util.Collection;
+import org.deeplearning4j.nn.api.Layer;
 import org.deeplearning4j.nn.conf.InputPreProcessor;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.RNNFormat;
@@ -8,11 +10,15 @@ import org.deeplearning4j.nn.conf.layers.InputTypeUtil;
 import org.deeplearning4j.nn.conf.layers.samediff.SameDiffLayer;
 import org.deeplearning4j.nn.weights.IWeightInit;
 import org.deeplearning4j.nn.weights.WeightInitXavier;
+import org.deeplearning4j.optimize.api.TrainingListener;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
- * What the project's hand-written layers ({@link GruLayer}, {@link FusedLstmLayer}, {@link AttentionLayer}) share as
- * DL4J layer configurations: NCW recurrent input of {@code nIn} features (0 = inferred from the input type), and the
- * weight init resolved from the layer, else the network's global one, else XAVIER.
+ * What the project's hand-written layers ({@link GruLayer}, {@link FusedLstmLayer}, {@link AttentionLayer},
+ * {@link LinearForecastLayer}) share as DL4J layer configurations: NCW recurrent input of {@code nIn} features (0 =
+ * inferred from the input type), the weight init resolved from the layer, else the network's global one, else XAVIER,
+ * and instantiation of the runtime layer ({@link NcwRuntime}) that computes the passes.
  */
 public abstract class NcwLayer extends SameDiffLayer {
 
@@ -26,6 +32,20 @@ public abstract class NcwLayer extends SameDiffLayer {
 
     protected NcwLayer(SameDiffLayer.Builder<?> b) {
         super(b);
+    }
+
+    /** The runtime layer ({@link NcwRuntime}) that computes this layer's passes. */
+    protected abstract NcwRuntime newRuntime(NeuralNetConfiguration conf, DataType networkDataType);
+
+    @Override
+    public Layer instantiate(NeuralNetConfiguration conf, Collection<TrainingListener> listeners, int layerIndex,
+                             INDArray layerParamsView, boolean initializeParams, DataType networkDataType) {
+        NcwRuntime layer = newRuntime(conf, networkDataType);
+        layer.setIndex(layerIndex);
+        layer.setParamsViewArray(layerParamsView);
+        layer.setParamTable(initializer().init(conf, layerParamsView, initializeParams));
+        layer.setConf(conf);
+        return layer;
     }
 
     /** The init for parameter {@code key}: its own, else the layer's, else the network's global one, else XAVIER. */

@@ -237,6 +237,10 @@ public final class ConfigKeys {
     public static final ConfigKey<RepartitionStrategyChoice> TRAIN_REPARTITION_STRATEGY = add(ConfigKey.choice(
             "train.repartitionStrategy", RepartitionStrategyChoice.class, RepartitionStrategyChoice.BALANCED,
             "how DL4J balances partitions when train.repartition makes it repartition"));
+    public static final ConfigKey<Boolean> TRAIN_LEAN_ROUNDS = add(ConfigKey.bool("train.leanRounds", true,
+            "each averaging round is one Spark job on networks kept in the executors, parameters and updater state "
+                    + "set from the driver every round (false: DL4J's round, a broadcast and a network rebuilt in "
+                    + "every task)"));
     public static final ConfigKey<StorageChoice> TRAIN_STORAGE_LEVEL = add(ConfigKey.choice("train.storageLevel",
             StorageChoice.class, StorageChoice.MEMORY_ONLY_SER, "storage level of the training minibatches"));
     public static final ConfigKey<String> TRAIN_CHECKPOINT_DIR = add(ConfigKey.string("train.checkpointDir", null,

@@ -35,6 +35,7 @@ public final class RoundTrainingMaster extends ParameterAveragingTrainingMaster 
     private final int frequency;
     private final long seed;
     private final long[] partitionSizes;
+    private final boolean lean;
 
     /**
      * @param partitionSizes minibatches in each partition of the RDD that {@code fit} will get (same order), e.g.
@@ -42,7 +43,19 @@ public final class RoundTrainingMaster extends ParameterAveragingTrainingMaster 
      */
     public RoundTrainingMaster(Builder builder, int workers, int averagingFrequency, long seed,
                                long[] partitionSizes) {
+        this(builder, workers, averagingFrequency, seed, partitionSizes, true);
+    }
+
+    /**
+     * @param lean {@code true}: the rounds of {@link LeanRounds} (one Spark job of {@code workers} tasks per round on
+     *             networks kept in the executors); {@code false}: DL4J's {@code doIteration} for every round (a
+     *             broadcast, a network built from it in every task, a tree aggregation), the reference the lean
+     *             rounds are tested against
+     */
+    public RoundTrainingMaster(Builder builder, int workers, int averagingFrequency, long seed,
+                               long[] partitionSizes, boolean lean) {
         super(withLargestShare(builder, workers, averagingFrequency, partitionSizes));
+        this.lean = lean;
         this.workers = workers;
         this.frequency = averagingFrequency;
         this.seed = seed;
@@ -99,10 +112,25 @@ public final class RoundTrainingMaster extends ParameterAveragingTrainingMaster 
                 .mapToPair(t -> t)
                 .repartitionAndSortWithinPartitions(new SlotPartitioner(deal))
                 .values();
+        if (!lean || collectTrainingStats || statsStorage != null || (listeners != null && !listeners.isEmpty())
+                || repartition == org.deeplearning4j.spark.api.Repartition.Always) {
+            // DL4J's own rounds: a broadcast and a network built from it in every task (training stats, listeners and
+            // DL4J's repartitioning of every round are only there)
+            for (int r = 0; r < deal.rounds; r++) {
+                JavaRDD<DataSet> round = JavaRDD.fromRDD(PartitionPruningRDD.create(dealt.rdd(),
+                        new InRound(r, workers)), dealt.classTag());
+                doIteration(network, round, r + 1, deal.rounds);
+            }
+            return;
+        }
+        LeanRounds.Session session = LeanRounds.session(network.getNetwork());
         for (int r = 0; r < deal.rounds; r++) {
-            JavaRDD<DataSet> round = JavaRDD.fromRDD(PartitionPruningRDD.create(dealt.rdd(), new InRound(r, workers)),
-                    dealt.classTag());
-            doIteration(network, round, r + 1, deal.rounds);
+            int[] parts = new int[workers];
+            for (int w = 0; w < workers; w++) {
+                parts[w] = r * workers + w;
+            }
+            LeanRounds.round(network, dealt.rdd(), parts, session, batchSizePerWorker, averagingFrequency,
+                    prefetchNumBatches, saveUpdater, trainingHookList);
         }
     }
 

@@ -1,7 +1,10 @@
 package io.tsforge.spark;
 
 import org.apache.spark.Partitioner;
+import io.tsforge.config.ConfigKeys;
+import org.apache.spark.api.java.JavaPairRDD;
 import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.rdd.RDD;
 import org.apache.spark.rdd.PartitionPruningRDD;
 import org.deeplearning4j.spark.impl.multilayer.SparkDl4jMultiLayer;
 import org.deeplearning4j.spark.impl.paramavg.ParameterAveragingTrainingMaster;
@@ -35,7 +38,7 @@ public final class RoundTrainingMaster extends ParameterAveragingTrainingMaster 
     private final int frequency;
     private final long seed;
     private final long[] partitionSizes;
-    private final boolean lean;
+    private final ConfigKeys.AveragingRounds mode;
 
     /**
      * @param partitionSizes minibatches in each partition of the RDD that {@code fit} will get (same order), e.g.
@@ -43,19 +46,20 @@ public final class RoundTrainingMaster extends ParameterAveragingTrainingMaster 
      */
     public RoundTrainingMaster(Builder builder, int workers, int averagingFrequency, long seed,
                                long[] partitionSizes) {
-        this(builder, workers, averagingFrequency, seed, partitionSizes, true);
+        this(builder, workers, averagingFrequency, seed, partitionSizes, ConfigKeys.AveragingRounds.BARRIER);
     }
 
     /**
-     * @param lean {@code true}: the rounds of {@link LeanRounds} (one Spark job of {@code workers} tasks per round on
-     *             networks kept in the executors); {@code false}: DL4J's {@code doIteration} for every round (a
-     *             broadcast, a network built from it in every task, a tree aggregation), the reference the lean
-     *             rounds are tested against
+     * @param mode how the rounds run: {@code BARRIER} (one Spark job per epoch whose barrier tasks average after every
+     *             round, see {@link LeanRounds#epoch}), {@code JOBS} (one Spark job per round on networks kept in the
+     *             executors, {@link LeanRounds#round}) or {@code DL4J} (DL4J's {@code doIteration} for every round: a
+     *             broadcast, a network built from it in every task, a tree aggregation), the reference the others
+     *             are tested against
      */
     public RoundTrainingMaster(Builder builder, int workers, int averagingFrequency, long seed,
-                               long[] partitionSizes, boolean lean) {
+                               long[] partitionSizes, ConfigKeys.AveragingRounds mode) {
         super(withLargestShare(builder, workers, averagingFrequency, partitionSizes));
-        this.lean = lean;
+        this.mode = mode;
         this.workers = workers;
         this.frequency = averagingFrequency;
         this.seed = seed;
@@ -100,7 +104,7 @@ public final class RoundTrainingMaster extends ParameterAveragingTrainingMaster 
             return;
         }
         Deal deal = new Deal(n, workers, frequency, seed);
-        JavaRDD<DataSet> dealt = data.mapPartitionsWithIndex((index, it) -> {
+        JavaPairRDD<Long, DataSet> keyed = data.mapPartitionsWithIndex((index, it) -> {
                     long first = offsets[index];
                     List<Tuple2<Long, DataSet>> out = new ArrayList<>();
                     long i = first;
@@ -109,28 +113,41 @@ public final class RoundTrainingMaster extends ParameterAveragingTrainingMaster 
                     }
                     return out.iterator();
                 }, true)
-                .mapToPair(t -> t)
-                .repartitionAndSortWithinPartitions(new SlotPartitioner(deal))
-                .values();
-        if (!lean || collectTrainingStats || statsStorage != null || (listeners != null && !listeners.isEmpty())
+                .mapToPair(t -> t);
+        ConfigKeys.AveragingRounds m = mode;
+        if (collectTrainingStats || statsStorage != null || (listeners != null && !listeners.isEmpty())
                 || repartition == org.deeplearning4j.spark.api.Repartition.Always) {
-            // DL4J's own rounds: a broadcast and a network built from it in every task (training stats, listeners and
-            // DL4J's repartitioning of every round are only there)
-            for (int r = 0; r < deal.rounds; r++) {
+            // training stats, listeners and DL4J's repartitioning of every round are only in DL4J's rounds
+            m = ConfigKeys.AveragingRounds.DL4J;
+        }
+        org.apache.spark.SparkContext sc = data.context();
+        if (m == ConfigKeys.AveragingRounds.BARRIER && (workers > sc.defaultParallelism()
+                || sc.conf().getBoolean("spark.dynamicAllocation.enabled", false))) {
+            // a barrier stage needs all its tasks running at once
+            m = ConfigKeys.AveragingRounds.JOBS;
+        }
+        LeanRounds.Session session = LeanRounds.session(network.getNetwork());
+        if (m == ConfigKeys.AveragingRounds.BARRIER) {
+            RDD<Tuple2<Long, DataSet>> byWorker = keyed.repartitionAndSortWithinPartitions(
+                    new WorkerPartitioner(deal)).rdd();
+            LeanRounds.epoch(network, byWorker, deal, session, batchSizePerWorker, averagingFrequency,
+                    prefetchNumBatches, saveUpdater, trainingHookList);
+            return;
+        }
+        JavaRDD<DataSet> dealt = keyed.repartitionAndSortWithinPartitions(new SlotPartitioner(deal)).values();
+        for (int r = 0; r < deal.rounds; r++) {
+            if (m == ConfigKeys.AveragingRounds.DL4J) {
                 JavaRDD<DataSet> round = JavaRDD.fromRDD(PartitionPruningRDD.create(dealt.rdd(),
                         new InRound(r, workers)), dealt.classTag());
                 doIteration(network, round, r + 1, deal.rounds);
+            } else {
+                int[] parts = new int[workers];
+                for (int w = 0; w < workers; w++) {
+                    parts[w] = r * workers + w;
+                }
+                LeanRounds.round(network, dealt.rdd(), parts, session, batchSizePerWorker, averagingFrequency,
+                        prefetchNumBatches, saveUpdater, trainingHookList);
             }
-            return;
-        }
-        LeanRounds.Session session = LeanRounds.session(network.getNetwork());
-        for (int r = 0; r < deal.rounds; r++) {
-            int[] parts = new int[workers];
-            for (int w = 0; w < workers; w++) {
-                parts[w] = r * workers + w;
-            }
-            LeanRounds.round(network, dealt.rdd(), parts, session, batchSizePerWorker, averagingFrequency,
-                    prefetchNumBatches, saveUpdater, trainingHookList);
         }
     }
 
@@ -211,6 +228,36 @@ public final class RoundTrainingMaster extends ParameterAveragingTrainingMaster 
         @Override
         public int hashCode() {
             return java.util.Objects.hash(deal.n, deal.workers, deal.frequency, deal.seed);
+        }
+    }
+
+    /** One partition per worker, holding its slots of every round (sorted by slot: round by round). */
+    static final class WorkerPartitioner extends Partitioner {
+        private final Deal deal;
+
+        WorkerPartitioner(Deal deal) {
+            this.deal = deal;
+        }
+
+        @Override
+        public int numPartitions() {
+            return deal.workers;
+        }
+
+        @Override
+        public int getPartition(Object key) {
+            return deal.partition((Long) key) % deal.workers;
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof WorkerPartitioner s && s.deal.n == deal.n && s.deal.workers == deal.workers
+                    && s.deal.frequency == deal.frequency && s.deal.seed == deal.seed;
+        }
+
+        @Override
+        public int hashCode() {
+            return java.util.Objects.hash(deal.n, deal.workers, deal.frequency, deal.seed, "worker");
         }
     }
 

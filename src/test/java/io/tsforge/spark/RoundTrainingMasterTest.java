@@ -162,12 +162,12 @@ class RoundTrainingMasterTest {
         return TrainingData.balance(jsc.parallelize(batches, 3), 2).cache();
     }
 
-    private static TrainConfig tinyConfig(String lean) {
+    private static TrainConfig tinyConfig(String rounds) {
         Map<String, String> m = new java.util.HashMap<>(Map.of("input.path", "x", "input.timeColumn", "t",
                 "input.valueColumns", "a", "series.frequency", "1h", "output.dir", "o", "window.lookback", "6",
                 "window.horizon", "1", "train.averagingFrequency", "3", "train.batchSizePerWorker", "4",
                 "model.units", "4"));
-        m.put("train.leanRounds", lean);
+        m.put("train.averagingRounds", rounds);
         return TrainConfig.from(Config.of(m));
     }
 
@@ -189,36 +189,37 @@ class RoundTrainingMasterTest {
     void leanRoundsGiveDl4jsParametersAndAdamStateForTheSameDeal() {
         JavaSparkContext jsc = JavaSparkContext.fromSparkContext(SparkTestSession.get().sparkContext());
         JavaRDD<DataSet> rdd = randomBatches(jsc);
-        TrainConfig lean = tinyConfig("true");
-        TrainConfig dl4j = tinyConfig("false");
-        var start = NetworkFactory.network(lean);
+        var start = NetworkFactory.network(tinyConfig("dl4j"));
         // 23 minibatches, 2 workers, every 3: floor(23 / 6) = 3 rounds per epoch, two epochs
-        var reference = train(jsc, rdd, dl4j, start, 2, false);
-        long built = LeanRounds.BUILT.get();
-        var cached = train(jsc, rdd, lean, start, 2, false);
-        // one network per worker slot at most is built for the session, then reused from round to round
-        assertTrue(LeanRounds.BUILT.get() - built <= 2, "networks built: " + (LeanRounds.BUILT.get() - built));
-        var rebuilt = train(jsc, rdd, lean, start, 2, true);
+        var reference = train(jsc, rdd, tinyConfig("dl4j"), start, 2, false);
         assertNotEquals(java.util.Arrays.toString(start.params().toFloatVector()),
                 java.util.Arrays.toString(reference.params().toFloatVector()), "training moved the parameters");
-        for (var got : List.of(cached, rebuilt)) {
-            assertArrayEquals(reference.params().toFloatVector(), got.params().toFloatVector(), 1e-6f);
-            assertArrayEquals(reference.getUpdater().getStateViewArray().toFloatVector(),
-                    got.getUpdater().getStateViewArray().toFloatVector(), 1e-6f);
-            assertEquals(reference.getLayerWiseConfigurations().getIterationCount(),
-                    got.getLayerWiseConfigurations().getIterationCount());
-            assertEquals(reference.getLayerWiseConfigurations().getEpochCount(),
-                    got.getLayerWiseConfigurations().getEpochCount());
-        }
         assertEquals(2 * 3 * 4, reference.getLayerWiseConfigurations().getIterationCount(),
                 "two epochs of 3 rounds, each advancing the count by the largest share (23 = 6 + 6 + 11: 4)");
+        for (String mode : List.of("jobs", "barrier")) {
+            long built = LeanRounds.BUILT.get();
+            var cached = train(jsc, rdd, tinyConfig(mode), start, 2, false);
+            // one network per worker slot at most is built for the session, then reused from round to round
+            assertTrue(LeanRounds.BUILT.get() - built <= 2, mode + ", networks built: "
+                    + (LeanRounds.BUILT.get() - built));
+            var rebuilt = train(jsc, rdd, tinyConfig(mode), start, 2, true);
+            for (var got : List.of(cached, rebuilt)) {
+                assertArrayEquals(reference.params().toFloatVector(), got.params().toFloatVector(), 1e-6f, mode);
+                assertArrayEquals(reference.getUpdater().getStateViewArray().toFloatVector(),
+                        got.getUpdater().getStateViewArray().toFloatVector(), 1e-6f, mode);
+                assertEquals(reference.getLayerWiseConfigurations().getIterationCount(),
+                        got.getLayerWiseConfigurations().getIterationCount(), mode);
+                assertEquals(reference.getLayerWiseConfigurations().getEpochCount(),
+                        got.getLayerWiseConfigurations().getEpochCount(), mode);
+            }
+        }
         rdd.unpersist(false);
     }
 
     @Test
     void averagingIsTheExactMeanOfParametersAndUpdaterState() {
         JavaSparkContext jsc = JavaSparkContext.fromSparkContext(SparkTestSession.get().sparkContext());
-        TrainConfig cfg = tinyConfig("true");
+        TrainConfig cfg = tinyConfig("jobs");
         var net = NetworkFactory.network(cfg);
         net.fit(Tensors.minibatch(List.of(new Tensors.Window(new float[][]{{1, 2, 3, 4, 5, 6, 7, 8}}, 6, 6)), 6, 1,
                 false));

@@ -1,6 +1,5 @@
 package io.tsforge.spark;
 
-import org.apache.spark.BarrierTaskContext;
 import org.apache.spark.TaskContext;
 import org.apache.spark.rdd.RDD;
 import org.deeplearning4j.datasets.iterator.AsyncDataSetIterator;
@@ -17,7 +16,6 @@ import org.nd4j.linalg.dataset.api.iterator.DataSetIterator;
 import org.nd4j.linalg.factory.Nd4j;
 import scala.collection.JavaConverters;
 import scala.reflect.ClassTag$;
-import scala.runtime.AbstractFunction1;
 import scala.runtime.AbstractFunction2;
 
 import java.io.Serializable;
@@ -136,8 +134,6 @@ public final class LeanRounds {
         INDArray params;
         INDArray updaterState;
         double score;
-        /** Rounds averaged (barrier epochs). */
-        int rounds;
 
         Result() {
         }
@@ -153,7 +149,8 @@ public final class LeanRounds {
      * Runs one round on {@code partitions} of {@code rdd} (one task per worker) and averages the results into the
      * driver's network.
      */
-    static void round(SparkDl4jMultiLayer network, RDD<DataSet> rdd, int[] partitions, Session session,
+    static void round(SparkDl4jMultiLayer network, RDD<scala.Tuple2<Long, DataSet>> rdd, int[] partitions,
+                      Session session,
                       int batchSize, int averagingFrequency, int prefetch, boolean saveUpdater,
                       Collection<TrainingHook> hooks) {
         MultiLayerNetwork net = network.getNetwork();
@@ -209,151 +206,9 @@ public final class LeanRounds {
         conf.setIterationCount(conf.getIterationCount() + averagingFrequency);
     }
 
-    /**
-     * An epoch's rounds as one Spark job of {@code workers} barrier tasks over {@code byWorker} (partition w: worker
-     * w's slots of every round, in slot order). After each round every task sends its parameters, updater state and
-     * score with {@code allGather} and sets the mean over the workers that had data (summed in worker order, as
-     * {@link #average} does), so all workers start every round from the same values, as with a job per round; the
-     * driver then takes the final values from the tasks' results and advances the iteration count by the averaging
-     * frequency per round.
-     */
-    static void epoch(SparkDl4jMultiLayer network, RDD<scala.Tuple2<Long, DataSet>> byWorker,
-                      RoundTrainingMaster.Deal deal, Session session, int batchSize, int averagingFrequency,
-                      int prefetch, boolean saveUpdater, Collection<TrainingHook> hooks) {
-        MultiLayerNetwork net = network.getNetwork();
-        MultiLayerConfiguration conf = net.getLayerWiseConfigurations();
-        Updater updater = net.getUpdater();
-        INDArray state = updater == null ? null : updater.getStateViewArray();
-        EpochTask task = new EpochTask(new Task(session, net.params(), state, conf.getIterationCount(),
-                conf.getEpochCount(), batchSize, averagingFrequency, prefetch, saveUpdater,
-                hooks == null ? null : new ArrayList<>(hooks)), deal);
-        Object collected = byWorker.barrier().mapPartitions(task, false, ClassTag$.MODULE$.apply(Result.class))
-                .collect();
-        Result[] results = (Result[]) collected;
-        Result last = null;
-        for (Result r : results) {
-            if (r != null && r.params != null) {
-                last = r;
-                break;
-            }
-        }
-        if (last == null) {
-            return;
-        }
-        net.setParameters(last.params);
-        if (last.updaterState != null) {
-            net.getUpdater().setStateViewArray(null, last.updaterState, false);
-        }
-        network.setScore(last.score);
-        Nd4j.getExecutioner().commit();
-        conf.setIterationCount(conf.getIterationCount() + averagingFrequency * last.rounds);
-    }
-
-    /** A worker's epoch: its rounds in order, with an {@code allGather} average after each. */
-    static final class EpochTask extends AbstractFunction1<scala.collection.Iterator<scala.Tuple2<Long, DataSet>>,
-            scala.collection.Iterator<Result>> implements Serializable {
-        private final Task task;
-        private final RoundTrainingMaster.Deal deal;
-
-        EpochTask(Task task, RoundTrainingMaster.Deal deal) {
-            this.task = task;
-            this.deal = deal;
-        }
-
-        @Override
-        public scala.collection.Iterator<Result> apply(scala.collection.Iterator<scala.Tuple2<Long, DataSet>> data) {
-            BarrierTaskContext ctx = BarrierTaskContext.get();
-            scala.collection.BufferedIterator<scala.Tuple2<Long, DataSet>> it = data.buffered();
-            MultiLayerNetwork net = null;
-            boolean healthy = false;
-            try {
-                net = task.prepare();
-                int iteration = task.iteration;
-                int rounds = 0;
-                double score = 0;
-                for (int r = 0; r < deal.rounds; r++) {
-                    List<DataSet> mine = new ArrayList<>();
-                    while (it.hasNext() && deal.partition(it.head()._1()) / deal.workers == r) {
-                        mine.add(it.next()._2());
-                    }
-                    String msg = "";
-                    if (!mine.isEmpty()) {
-                        net.getLayerWiseConfigurations().setIterationCount(iteration);
-                        task.fit(net, mine.iterator());
-                        INDArray st = task.saveUpdater && net.getUpdater() != null
-                                ? net.getUpdater().getStateViewArray() : null;
-                        msg = net.score() + ";" + encode(net.params()) + ";" + (st == null ? "" : encode(st));
-                    }
-                    String[] all = ctx.allGather(msg);
-                    INDArray params = null;
-                    INDArray state = null;
-                    double sum = 0;
-                    int n = 0;
-                    for (String a : all) {
-                        if (a.isEmpty()) {
-                            continue;
-                        }
-                        String[] f = a.split(";", -1);
-                        INDArray p = decode(f[1]);
-                        INDArray s = f[2].isEmpty() ? null : decode(f[2]);
-                        if (params == null) {
-                            params = p;
-                            state = s;
-                        } else {
-                            params.addi(p);
-                            if (state != null && s != null) {
-                                state.addi(s);
-                            }
-                        }
-                        sum += Double.parseDouble(f[0]);
-                        n++;
-                    }
-                    if (params == null) {
-                        continue;
-                    }
-                    params.divi(n);
-                    net.setParams(params);
-                    if (state != null) {
-                        state.divi(n);
-                        net.getUpdater().setStateViewArray(net, state, false);
-                    } else if (task.updaterState != null) {
-                        // updater state not averaged (saveUpdater false): every round starts from the driver's
-                        net.getUpdater().setStateViewArray(net, task.updaterState, false);
-                    }
-                    score = sum / n;
-                    iteration += task.maxBatches;
-                    rounds++;
-                    Nd4j.getExecutioner().commit();
-                }
-                INDArray st = task.saveUpdater && net.getUpdater() != null && net.getUpdater().getStateViewArray()
-                        != null ? net.getUpdater().getStateViewArray().dup() : null;
-                Result res = rounds == 0 ? new Result() : new Result(net.params().dup(), st, score);
-                res.rounds = rounds;
-                healthy = true;
-                return scala.collection.Iterator$.MODULE$.single(res);
-            } finally {
-                if (healthy) {
-                    give(task.session.key(), net);
-                }
-            }
-        }
-    }
-
-    static String encode(INDArray a) {
-        try {
-            return java.util.Base64.getEncoder().encodeToString(Nd4j.toByteArray(a));
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException(e);
-        }
-    }
-
-    static INDArray decode(String s) {
-        return Nd4j.fromByteArray(java.util.Base64.getDecoder().decode(s));
-    }
-
     /** A worker's part of a round: DL4J's {@code ExecuteWorkerFlatMap} and {@code ParameterAveragingTrainingWorker}. */
-    static final class Task extends AbstractFunction2<TaskContext, scala.collection.Iterator<DataSet>, Result>
-            implements Serializable {
+    static final class Task extends AbstractFunction2<TaskContext, scala.collection.Iterator<scala.Tuple2<Long,
+            DataSet>>, Result> implements Serializable {
         final Session session;
         final INDArray params;
         final INDArray updaterState;
@@ -380,11 +235,19 @@ public final class LeanRounds {
         }
 
         @Override
-        public Result apply(TaskContext context, scala.collection.Iterator<DataSet> data) {
-            Iterator<DataSet> it = JavaConverters.asJavaIteratorConverter(data).asJava();
-            if (!it.hasNext()) {
+        public Result apply(TaskContext context, scala.collection.Iterator<scala.Tuple2<Long, DataSet>> data) {
+            List<scala.Tuple2<Long, DataSet>> slotted = new ArrayList<>();
+            JavaConverters.asJavaIteratorConverter(data).asJava().forEachRemaining(slotted::add);
+            if (slotted.isEmpty()) {
                 return new Result();
             }
+            // slot order: the order of DL4J's rounds over the sorted shuffle
+            slotted.sort(java.util.Comparator.comparingLong(scala.Tuple2::_1));
+            List<DataSet> mine = new ArrayList<>(slotted.size());
+            for (scala.Tuple2<Long, DataSet> t : slotted) {
+                mine.add(t._2());
+            }
+            Iterator<DataSet> it = mine.iterator();
             MultiLayerNetwork net = null;
             boolean healthy = false;
             try {

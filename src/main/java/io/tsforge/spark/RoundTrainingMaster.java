@@ -4,7 +4,6 @@ import org.apache.spark.Partitioner;
 import io.tsforge.config.ConfigKeys;
 import org.apache.spark.api.java.JavaPairRDD;
 import org.apache.spark.api.java.JavaRDD;
-import org.apache.spark.rdd.RDD;
 import org.apache.spark.rdd.PartitionPruningRDD;
 import org.deeplearning4j.spark.impl.multilayer.SparkDl4jMultiLayer;
 import org.deeplearning4j.spark.impl.paramavg.ParameterAveragingTrainingMaster;
@@ -46,13 +45,12 @@ public final class RoundTrainingMaster extends ParameterAveragingTrainingMaster 
      */
     public RoundTrainingMaster(Builder builder, int workers, int averagingFrequency, long seed,
                                long[] partitionSizes) {
-        this(builder, workers, averagingFrequency, seed, partitionSizes, ConfigKeys.AveragingRounds.BARRIER);
+        this(builder, workers, averagingFrequency, seed, partitionSizes, ConfigKeys.AveragingRounds.JOBS);
     }
 
     /**
-     * @param mode how the rounds run: {@code BARRIER} (one Spark job per epoch whose barrier tasks average after every
-     *             round, see {@link LeanRounds#epoch}), {@code JOBS} (one Spark job per round on networks kept in the
-     *             executors, {@link LeanRounds#round}) or {@code DL4J} (DL4J's {@code doIteration} for every round: a
+     * @param mode how the rounds run: {@code JOBS} (one Spark job per round on networks kept in the executors,
+     *             {@link LeanRounds#round}) or {@code DL4J} (DL4J's {@code doIteration} for every round: a
      *             broadcast, a network built from it in every task, a tree aggregation), the reference the others
      *             are tested against
      */
@@ -120,34 +118,27 @@ public final class RoundTrainingMaster extends ParameterAveragingTrainingMaster 
             // training stats, listeners and DL4J's repartitioning of every round are only in DL4J's rounds
             m = ConfigKeys.AveragingRounds.DL4J;
         }
-        org.apache.spark.SparkContext sc = data.context();
-        if (m == ConfigKeys.AveragingRounds.BARRIER && (workers > sc.defaultParallelism()
-                || sc.conf().getBoolean("spark.dynamicAllocation.enabled", false))) {
-            // a barrier stage needs all its tasks running at once
-            m = ConfigKeys.AveragingRounds.JOBS;
-        }
-        LeanRounds.Session session = LeanRounds.session(network.getNetwork());
-        if (m == ConfigKeys.AveragingRounds.BARRIER) {
-            RDD<Tuple2<Long, DataSet>> byWorker = keyed.repartitionAndSortWithinPartitions(
-                    new WorkerPartitioner(deal)).rdd();
-            LeanRounds.epoch(network, byWorker, deal, session, batchSizePerWorker, averagingFrequency,
-                    prefetchNumBatches, saveUpdater, trainingHookList);
-            return;
-        }
-        JavaRDD<DataSet> dealt = keyed.repartitionAndSortWithinPartitions(new SlotPartitioner(deal)).values();
-        for (int r = 0; r < deal.rounds; r++) {
-            if (m == ConfigKeys.AveragingRounds.DL4J) {
+        if (m == ConfigKeys.AveragingRounds.DL4J) {
+            JavaRDD<DataSet> dealt = keyed.repartitionAndSortWithinPartitions(new SlotPartitioner(deal)).values();
+            for (int r = 0; r < deal.rounds; r++) {
                 JavaRDD<DataSet> round = JavaRDD.fromRDD(PartitionPruningRDD.create(dealt.rdd(),
                         new InRound(r, workers)), dealt.classTag());
                 doIteration(network, round, r + 1, deal.rounds);
-            } else {
-                int[] parts = new int[workers];
-                for (int w = 0; w < workers; w++) {
-                    parts[w] = r * workers + w;
-                }
-                LeanRounds.round(network, dealt.rdd(), parts, session, batchSizePerWorker, averagingFrequency,
-                        prefetchNumBatches, saveUpdater, trainingHookList);
             }
+            return;
+        }
+        // Not sorted by the shuffle (its reader would sort with an ExternalSorter that estimates the size of the
+        // DataSets by walking them, measured as a good part of the tasks' time): each task sorts its few minibatches
+        // by slot, the order the sorted shuffle gives DL4J's rounds.
+        LeanRounds.Session session = LeanRounds.session(network.getNetwork());
+        org.apache.spark.rdd.RDD<Tuple2<Long, DataSet>> dealt = keyed.partitionBy(new SlotPartitioner(deal)).rdd();
+        for (int r = 0; r < deal.rounds; r++) {
+            int[] parts = new int[workers];
+            for (int w = 0; w < workers; w++) {
+                parts[w] = r * workers + w;
+            }
+            LeanRounds.round(network, dealt, parts, session, batchSizePerWorker, averagingFrequency,
+                    prefetchNumBatches, saveUpdater, trainingHookList);
         }
     }
 
@@ -228,36 +219,6 @@ public final class RoundTrainingMaster extends ParameterAveragingTrainingMaster 
         @Override
         public int hashCode() {
             return java.util.Objects.hash(deal.n, deal.workers, deal.frequency, deal.seed);
-        }
-    }
-
-    /** One partition per worker, holding its slots of every round (sorted by slot: round by round). */
-    static final class WorkerPartitioner extends Partitioner {
-        private final Deal deal;
-
-        WorkerPartitioner(Deal deal) {
-            this.deal = deal;
-        }
-
-        @Override
-        public int numPartitions() {
-            return deal.workers;
-        }
-
-        @Override
-        public int getPartition(Object key) {
-            return deal.partition((Long) key) % deal.workers;
-        }
-
-        @Override
-        public boolean equals(Object o) {
-            return o instanceof WorkerPartitioner s && s.deal.n == deal.n && s.deal.workers == deal.workers
-                    && s.deal.frequency == deal.frequency && s.deal.seed == deal.seed;
-        }
-
-        @Override
-        public int hashCode() {
-            return java.util.Objects.hash(deal.n, deal.workers, deal.frequency, deal.seed, "worker");
         }
     }
 

@@ -196,7 +196,7 @@ class RoundTrainingMasterTest {
                 java.util.Arrays.toString(reference.params().toFloatVector()), "training moved the parameters");
         assertEquals(2 * 3 * 4, reference.getLayerWiseConfigurations().getIterationCount(),
                 "two epochs of 3 rounds, each advancing the count by the largest share (23 = 6 + 6 + 11: 4)");
-        for (String mode : List.of("jobs", "barrier")) {
+        for (String mode : List.of("jobs")) {
             long built = LeanRounds.BUILT.get();
             var cached = train(jsc, rdd, tinyConfig(mode), start, 2, false);
             // one network per worker slot at most is built for the session, then reused from round to round

@@ -25,11 +25,13 @@ import java.util.Random;
  * minibatch to keep its share (rounds x minibatches deserializations per epoch, after a count job), and a worker whose
  * share of a round exceeds the averaging frequency silently skips the rest (measured: 135 of 3,975 windows per epoch
  * never fitted on the sine bench). Here one seeded shuffle per epoch deals every minibatch to a (round, worker) slot,
- * one partition per slot, over the same number of rounds as DL4J; round r then runs DL4J's own {@code doIteration} on
- * just its {@code workers} partitions. Every minibatch is fitted exactly once per epoch; a round gives each worker
- * {@code averagingFrequency} minibatches, or a few more when they do not divide evenly (the remainder is spread over
- * the rounds, +-1 between workers), and the deal depends only on the seed and the input order, so reruns are
- * identical.
+ * one partition per slot, over the same number of rounds as DL4J; round r then runs on just its {@code workers}
+ * partitions, by default as one lean Spark job ({@link LeanRounds}: networks kept in the executors, parameters and
+ * updater state sent with the tasks and averaged on the driver), with {@code train.averagingRounds=dl4j} as DL4J's
+ * own {@code doIteration} (same parameters, more work per round). Every minibatch is fitted exactly once per epoch;
+ * a round gives each worker {@code averagingFrequency} minibatches, or a few more when they do not divide evenly (the
+ * remainder is spread over the rounds, +-1 between workers), and the deal depends only on the seed and the input
+ * order, so reruns are identical.
  */
 public final class RoundTrainingMaster extends ParameterAveragingTrainingMaster {
 

@@ -9,6 +9,7 @@ import org.deeplearning4j.spark.impl.multilayer.SparkDl4jMultiLayer;
 import org.deeplearning4j.spark.impl.paramavg.ParameterAveragingTrainingMaster;
 import org.nd4j.linalg.dataset.DataSet;
 import scala.Tuple2;
+import scala.reflect.ClassTag$;
 import scala.runtime.AbstractFunction1;
 
 import java.io.Serializable;
@@ -131,9 +132,15 @@ public final class RoundTrainingMaster extends ParameterAveragingTrainingMaster 
         }
         // Not sorted by the shuffle (its reader would sort with an ExternalSorter that estimates the size of the
         // DataSets by walking them, measured as a good part of the tasks' time): each task sorts its few minibatches
-        // by slot, the order the sorted shuffle gives DL4J's rounds.
+        // by slot, the order the sorted shuffle gives DL4J's rounds. The shuffle writes with DealSerializer, not
+        // Kryo (see there).
         LeanRounds.Session session = LeanRounds.session(network.getNetwork());
-        org.apache.spark.rdd.RDD<Tuple2<Long, DataSet>> dealt = keyed.partitionBy(new SlotPartitioner(deal)).rdd();
+        org.apache.spark.rdd.ShuffledRDD<Long, DataSet, DataSet> shuffled = new org.apache.spark.rdd.ShuffledRDD<>(
+                keyed.rdd(), new SlotPartitioner(deal), ClassTag$.MODULE$.apply(Long.class),
+                ClassTag$.MODULE$.apply(DataSet.class), ClassTag$.MODULE$.apply(DataSet.class));
+        shuffled.setSerializer(new DealSerializer());
+        @SuppressWarnings({"unchecked", "rawtypes"})
+        org.apache.spark.rdd.RDD<Tuple2<Long, DataSet>> dealt = (org.apache.spark.rdd.RDD) shuffled;
         for (int r = 0; r < deal.rounds; r++) {
             int[] parts = new int[workers];
             for (int w = 0; w < workers; w++) {

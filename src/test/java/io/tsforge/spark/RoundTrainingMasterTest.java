@@ -241,4 +241,34 @@ class RoundTrainingMasterTest {
         assertEquals(2.0, s.getScore(), 0.0, "mean score of the workers that had data");
         assertEquals(iterations + 3, net.getLayerWiseConfigurations().getIterationCount());
     }
+
+    @Test
+    void theDealsShuffleSerializerRoundTripsSlotsAndMinibatchesWithMasks() {
+        var rnd = org.nd4j.linalg.factory.Nd4j.getRandom();
+        rnd.setSeed(3);
+        DataSet masked = new DataSet(org.nd4j.linalg.factory.Nd4j.rand(3, 2, 5),
+                org.nd4j.linalg.factory.Nd4j.rand(3, 1), org.nd4j.linalg.factory.Nd4j.ones(3, 5), null);
+        DataSet plain = new DataSet(org.nd4j.linalg.factory.Nd4j.rand(2, 1, 4), org.nd4j.linalg.factory.Nd4j.rand(2, 1));
+        var ser = new DealSerializer().newInstance();
+        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+        var out = ser.serializeStream(bytes);
+        out.writeKey(7L, scala.reflect.ClassTag$.MODULE$.apply(Long.class));
+        out.writeValue(masked, scala.reflect.ClassTag$.MODULE$.apply(DataSet.class));
+        out.writeKey(2L, scala.reflect.ClassTag$.MODULE$.apply(Long.class));
+        out.writeValue(plain, scala.reflect.ClassTag$.MODULE$.apply(DataSet.class));
+        out.close();
+        var it = ser.deserializeStream(new java.io.ByteArrayInputStream(bytes.toByteArray())).asKeyValueIterator();
+        List<scala.Tuple2<Object, Object>> got = new ArrayList<>();
+        while (it.hasNext()) {
+            got.add(it.next());
+        }
+        assertEquals(2, got.size());
+        assertEquals(7L, got.get(0)._1());
+        assertEquals(masked, got.get(0)._2());
+        assertEquals(2L, got.get(1)._1());
+        assertEquals(plain, got.get(1)._2());
+        assertEquals(null, ((DataSet) got.get(1)._2()).getFeaturesMaskArray());
+        assertThrows(IllegalArgumentException.class, () -> ser.serialize("text",
+                scala.reflect.ClassTag$.MODULE$.apply(String.class)));
+    }
 }

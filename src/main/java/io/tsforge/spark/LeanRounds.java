@@ -29,8 +29,6 @@ import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
-import java.util.WeakHashMap;
 import java.util.concurrent.ConcurrentLinkedDeque;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -74,26 +72,22 @@ public final class LeanRounds {
     /** Networks built from the configuration (cache misses) in this JVM: for tests and diagnostics. */
     static final AtomicLong BUILT = new AtomicLong();
 
-    private static final Map<MultiLayerNetwork, String> SESSION_IDS = new WeakHashMap<>();
-
     /**
-     * A driver network's training session: an id fixed for that network object (so the executors' networks are
-     * reused from epoch to epoch), with the fingerprint of its architecture, and the configuration JSON (iteration and
-     * epoch counts left at zero: they are sent with every round).
+     * A training session: the Spark application and the network's architecture (the fingerprint of its configuration
+     * JSON), so the executors' networks are reused from round to round and epoch to epoch; with the configuration
+     * JSON (iteration and epoch counts left at zero: they are sent with every round). Two trainings of the same
+     * architecture in one application share the cache safely: a task takes a network out while it uses it and sets
+     * all of its state.
      */
     record Session(String key, String confJson) implements Serializable {
     }
 
-    static Session session(MultiLayerNetwork net) {
+    static Session session(org.apache.spark.SparkContext sc, MultiLayerNetwork net) {
         MultiLayerConfiguration conf = net.getLayerWiseConfigurations().clone();
         conf.setIterationCount(0);
         conf.setEpochCount(0);
         String json = conf.toJson();
-        String id;
-        synchronized (SESSION_IDS) {
-            id = SESSION_IDS.computeIfAbsent(net, n -> UUID.randomUUID().toString());
-        }
-        return new Session(id + ":" + sha256(json), json);
+        return new Session(sc.applicationId() + ":" + sha256(json), json);
     }
 
     private static String sha256(String s) {

@@ -134,7 +134,7 @@ public final class RoundTrainingMaster extends ParameterAveragingTrainingMaster 
         // DataSets by walking them, measured as a good part of the tasks' time): each task sorts its few minibatches
         // by slot, the order the sorted shuffle gives DL4J's rounds. The shuffle writes with DealSerializer, not
         // Kryo (see there).
-        LeanRounds.Session session = LeanRounds.session(network.getNetwork());
+        LeanRounds.Session session = LeanRounds.session(data.context(), network.getNetwork());
         org.apache.spark.rdd.ShuffledRDD<Long, DataSet, DataSet> shuffled = new org.apache.spark.rdd.ShuffledRDD<>(
                 keyed.rdd(), new SlotPartitioner(deal), ClassTag$.MODULE$.apply(Long.class),
                 ClassTag$.MODULE$.apply(DataSet.class), ClassTag$.MODULE$.apply(DataSet.class));

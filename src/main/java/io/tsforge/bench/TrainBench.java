@@ -35,7 +35,8 @@ import java.util.Random;
  * {@code model.lstmImplementation} ({@code dl4j} by default, or {@code fused}). Besides wall time it prints the process
  * CPU seconds per epoch (all threads): on a shared machine CPU seconds per window is the fairer overhead measure.
  * {@code -Dbench.averagingFrequency=N} (default 5) sets {@code train.averagingFrequency}; {@code -Dbench.set=k=v,k=v}
- * sets further config keys (prefetch, storage level, ...).
+ * sets further config keys (prefetch, storage level, train.averagingRounds, ...); {@code -Dbench.kryo=false} runs
+ * Spark with its Java serializer instead of Kryo.
  */
 public final class TrainBench {
 
@@ -65,10 +66,14 @@ public final class TrainBench {
             engines.add(local(w));
         }
         if (mode.equals("spark") || mode.equals("both")) {
-            spark = SparkSession.builder().master("local[" + workers + "]").appName("train-bench")
-                    .config("spark.ui.enabled", "false")
-                    .config("spark.serializer", "org.apache.spark.serializer.KryoSerializer")
-                    .config("spark.kryo.registrator", "io.tsforge.spark.KryoRegistrator").getOrCreate();
+            // -Dbench.kryo=false: Spark's Java serializer instead of Kryo with ND4J's registrator (the jobs' setting)
+            SparkSession.Builder sb = SparkSession.builder().master("local[" + workers + "]").appName("train-bench")
+                    .config("spark.ui.enabled", "false");
+            if (Boolean.parseBoolean(System.getProperty("bench.kryo", "true"))) {
+                sb = sb.config("spark.serializer", "org.apache.spark.serializer.KryoSerializer")
+                        .config("spark.kryo.registrator", "io.tsforge.spark.KryoRegistrator");
+            }
+            spark = sb.getOrCreate();
             spark.sparkContext().setLogLevel("ERROR");
             engines.add(spark(w, spark, workers));
         }

@@ -166,6 +166,9 @@ public final class ConfigKeys {
     public enum RepartitionStrategyChoice { BALANCED, APPROXIMATE_BALANCED, SPARK_DEFAULT }
 
     /** Storage levels for the training data (Spark's names). */
+    /** How the averaging rounds of an epoch run on Spark (see {@code RoundTrainingMaster}). */
+    public enum AveragingRounds { JOBS, DL4J }
+
     public enum StorageChoice { MEMORY_ONLY, MEMORY_ONLY_SER, MEMORY_AND_DISK, MEMORY_AND_DISK_SER, DISK_ONLY }
 
     // model.*
@@ -237,6 +240,11 @@ public final class ConfigKeys {
     public static final ConfigKey<RepartitionStrategyChoice> TRAIN_REPARTITION_STRATEGY = add(ConfigKey.choice(
             "train.repartitionStrategy", RepartitionStrategyChoice.class, RepartitionStrategyChoice.BALANCED,
             "how DL4J balances partitions when train.repartition makes it repartition"));
+    public static final ConfigKey<AveragingRounds> TRAIN_AVERAGING_ROUNDS = add(ConfigKey.choice(
+            "train.averagingRounds", AveragingRounds.class, AveragingRounds.JOBS, "how parameter averaging rounds "
+                    + "run: jobs (one Spark job per round on networks kept in the executors, parameters and updater "
+                    + "state set from the driver every round) or dl4j (DL4J's round: a broadcast and a network "
+                    + "rebuilt in every task); both give the same parameters"));
     public static final ConfigKey<StorageChoice> TRAIN_STORAGE_LEVEL = add(ConfigKey.choice("train.storageLevel",
             StorageChoice.class, StorageChoice.MEMORY_ONLY_SER, "storage level of the training minibatches"));
     public static final ConfigKey<String> TRAIN_CHECKPOINT_DIR = add(ConfigKey.string("train.checkpointDir", null,

@@ -26,7 +26,8 @@ public record TrainConfig(String preparedDir, List<String> features, int lookbac
     /** How training is spread over Spark. */
     public record DistSpec(int batchSize, int averagingFrequency, int prefetch, int workers,
                            ConfigKeys.RepartitionChoice repartition,
-                           ConfigKeys.RepartitionStrategyChoice repartitionStrategy, ConfigKeys.StorageChoice storage)
+                           ConfigKeys.RepartitionStrategyChoice repartitionStrategy, ConfigKeys.StorageChoice storage,
+                           ConfigKeys.AveragingRounds averagingRounds)
             implements Serializable {
     }
 
@@ -81,7 +82,7 @@ public record TrainConfig(String preparedDir, List<String> features, int lookbac
                 new DistSpec(c.get(ConfigKeys.TRAIN_BATCH_SIZE), c.get(ConfigKeys.TRAIN_AVERAGING_FREQUENCY),
                         c.get(ConfigKeys.TRAIN_PREFETCH), c.get(ConfigKeys.TRAIN_WORKERS),
                         c.get(ConfigKeys.TRAIN_REPARTITION), c.get(ConfigKeys.TRAIN_REPARTITION_STRATEGY),
-                        c.get(ConfigKeys.TRAIN_STORAGE_LEVEL)),
+                        c.get(ConfigKeys.TRAIN_STORAGE_LEVEL), c.get(ConfigKeys.TRAIN_AVERAGING_ROUNDS)),
                 c.get(ConfigKeys.TRAIN_EPOCHS), c.get(ConfigKeys.TRAIN_PATIENCE), c.get(ConfigKeys.TRAIN_SEED),
                 registry, name, checkpoints, c.get(ConfigKeys.TRAIN_EVAL_TRAIN_LOSS),
                 c.get(ConfigKeys.TRAIN_GRADIENT_PROBE), c.get(ConfigKeys.TRAIN_SOLVER),

@@ -312,7 +312,7 @@ public final class TrainJob {
     public static ParameterAveragingTrainingMaster trainingMaster(TrainConfig cfg, int workers, int epoch,
                                                                   long[] partitionSizes) {
         return new RoundTrainingMaster(builder(cfg, workers, epoch), workers, cfg.dist().averagingFrequency(),
-                cfg.seed() * 7919L + epoch, partitionSizes);
+                cfg.seed() * 7919L + epoch, partitionSizes, cfg.dist().averagingRounds());
     }
 
     /** DL4J's own master with the same settings (rounds found by {@code balancedRandomSplit}): the bench's "before". */

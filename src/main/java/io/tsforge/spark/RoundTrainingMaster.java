@@ -1,12 +1,15 @@
 package io.tsforge.spark;
 
 import org.apache.spark.Partitioner;
+import io.tsforge.config.ConfigKeys;
+import org.apache.spark.api.java.JavaPairRDD;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.rdd.PartitionPruningRDD;
 import org.deeplearning4j.spark.impl.multilayer.SparkDl4jMultiLayer;
 import org.deeplearning4j.spark.impl.paramavg.ParameterAveragingTrainingMaster;
 import org.nd4j.linalg.dataset.DataSet;
 import scala.Tuple2;
+import scala.reflect.ClassTag$;
 import scala.runtime.AbstractFunction1;
 
 import java.io.Serializable;
@@ -23,11 +26,13 @@ import java.util.Random;
  * minibatch to keep its share (rounds x minibatches deserializations per epoch, after a count job), and a worker whose
  * share of a round exceeds the averaging frequency silently skips the rest (measured: 135 of 3,975 windows per epoch
  * never fitted on the sine bench). Here one seeded shuffle per epoch deals every minibatch to a (round, worker) slot,
- * one partition per slot, over the same number of rounds as DL4J; round r then runs DL4J's own {@code doIteration} on
- * just its {@code workers} partitions. Every minibatch is fitted exactly once per epoch; a round gives each worker
- * {@code averagingFrequency} minibatches, or a few more when they do not divide evenly (the remainder is spread over
- * the rounds, +-1 between workers), and the deal depends only on the seed and the input order, so reruns are
- * identical.
+ * one partition per slot, over the same number of rounds as DL4J; round r then runs on just its {@code workers}
+ * partitions, by default as one lean Spark job ({@link LeanRounds}: networks kept in the executors, parameters and
+ * updater state sent with the tasks and averaged on the driver), with {@code train.averagingRounds=dl4j} as DL4J's
+ * own {@code doIteration} (same parameters, more work per round). Every minibatch is fitted exactly once per epoch;
+ * a round gives each worker {@code averagingFrequency} minibatches, or a few more when they do not divide evenly (the
+ * remainder is spread over the rounds, +-1 between workers), and the deal depends only on the seed and the input
+ * order, so reruns are identical.
  */
 public final class RoundTrainingMaster extends ParameterAveragingTrainingMaster {
 
@@ -35,6 +40,7 @@ public final class RoundTrainingMaster extends ParameterAveragingTrainingMaster 
     private final int frequency;
     private final long seed;
     private final long[] partitionSizes;
+    private final ConfigKeys.AveragingRounds mode;
 
     /**
      * @param partitionSizes minibatches in each partition of the RDD that {@code fit} will get (same order), e.g.
@@ -42,7 +48,19 @@ public final class RoundTrainingMaster extends ParameterAveragingTrainingMaster 
      */
     public RoundTrainingMaster(Builder builder, int workers, int averagingFrequency, long seed,
                                long[] partitionSizes) {
+        this(builder, workers, averagingFrequency, seed, partitionSizes, ConfigKeys.AveragingRounds.JOBS);
+    }
+
+    /**
+     * @param mode how the rounds run: {@code JOBS} (one Spark job per round on networks kept in the executors,
+     *             {@link LeanRounds#round}) or {@code DL4J} (DL4J's {@code doIteration} for every round: a
+     *             broadcast, a network built from it in every task, a tree aggregation), the reference the others
+     *             are tested against
+     */
+    public RoundTrainingMaster(Builder builder, int workers, int averagingFrequency, long seed,
+                               long[] partitionSizes, ConfigKeys.AveragingRounds mode) {
         super(withLargestShare(builder, workers, averagingFrequency, partitionSizes));
+        this.mode = mode;
         this.workers = workers;
         this.frequency = averagingFrequency;
         this.seed = seed;
@@ -87,7 +105,7 @@ public final class RoundTrainingMaster extends ParameterAveragingTrainingMaster 
             return;
         }
         Deal deal = new Deal(n, workers, frequency, seed);
-        JavaRDD<DataSet> dealt = data.mapPartitionsWithIndex((index, it) -> {
+        JavaPairRDD<Long, DataSet> keyed = data.mapPartitionsWithIndex((index, it) -> {
                     long first = offsets[index];
                     List<Tuple2<Long, DataSet>> out = new ArrayList<>();
                     long i = first;
@@ -96,13 +114,40 @@ public final class RoundTrainingMaster extends ParameterAveragingTrainingMaster 
                     }
                     return out.iterator();
                 }, true)
-                .mapToPair(t -> t)
-                .repartitionAndSortWithinPartitions(new SlotPartitioner(deal))
-                .values();
+                .mapToPair(t -> t);
+        ConfigKeys.AveragingRounds m = mode;
+        if (collectTrainingStats || statsStorage != null || (listeners != null && !listeners.isEmpty())
+                || repartition == org.deeplearning4j.spark.api.Repartition.Always) {
+            // training stats, listeners and DL4J's repartitioning of every round are only in DL4J's rounds
+            m = ConfigKeys.AveragingRounds.DL4J;
+        }
+        if (m == ConfigKeys.AveragingRounds.DL4J) {
+            JavaRDD<DataSet> dealt = keyed.repartitionAndSortWithinPartitions(new SlotPartitioner(deal)).values();
+            for (int r = 0; r < deal.rounds; r++) {
+                JavaRDD<DataSet> round = JavaRDD.fromRDD(PartitionPruningRDD.create(dealt.rdd(),
+                        new InRound(r, workers)), dealt.classTag());
+                doIteration(network, round, r + 1, deal.rounds);
+            }
+            return;
+        }
+        // Not sorted by the shuffle (its reader would sort with an ExternalSorter that estimates the size of the
+        // DataSets by walking them, measured as a good part of the tasks' time): each task sorts its few minibatches
+        // by slot, the order the sorted shuffle gives DL4J's rounds. The shuffle writes with DealSerializer, not
+        // Kryo (see there).
+        LeanRounds.Session session = LeanRounds.session(data.context(), network.getNetwork());
+        org.apache.spark.rdd.ShuffledRDD<Long, DataSet, DataSet> shuffled = new org.apache.spark.rdd.ShuffledRDD<>(
+                keyed.rdd(), new SlotPartitioner(deal), ClassTag$.MODULE$.apply(Long.class),
+                ClassTag$.MODULE$.apply(DataSet.class), ClassTag$.MODULE$.apply(DataSet.class));
+        shuffled.setSerializer(new DealSerializer());
+        @SuppressWarnings({"unchecked", "rawtypes"})
+        org.apache.spark.rdd.RDD<Tuple2<Long, DataSet>> dealt = (org.apache.spark.rdd.RDD) shuffled;
         for (int r = 0; r < deal.rounds; r++) {
-            JavaRDD<DataSet> round = JavaRDD.fromRDD(PartitionPruningRDD.create(dealt.rdd(), new InRound(r, workers)),
-                    dealt.classTag());
-            doIteration(network, round, r + 1, deal.rounds);
+            int[] parts = new int[workers];
+            for (int w = 0; w < workers; w++) {
+                parts[w] = r * workers + w;
+            }
+            LeanRounds.round(network, dealt, parts, session, batchSizePerWorker, averagingFrequency,
+                    prefetchNumBatches, saveUpdater, trainingHookList);
         }
     }
 

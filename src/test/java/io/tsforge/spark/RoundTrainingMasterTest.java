@@ -143,4 +143,132 @@ class RoundTrainingMasterTest {
         assertEquals("the training RDD has 2 partitions but 1 partition sizes were given", e.getMessage());
         rdd.unpersist(false);
     }
+
+    /** The minibatches of the equivalence tests: 23 of 4 windows over a random series, in 2 balanced partitions. */
+    private static JavaRDD<DataSet> randomBatches(JavaSparkContext jsc) {
+        java.util.Random rnd = new java.util.Random(5);
+        float[][] seg = new float[1][200];
+        for (int t = 0; t < 200; t++) {
+            seg[0][t] = (float) rnd.nextGaussian();
+        }
+        List<DataSet> batches = new ArrayList<>();
+        for (int b = 0; b < 23; b++) {
+            List<Tensors.Window> ws = new ArrayList<>();
+            for (int k = 0; k < 4; k++) {
+                ws.add(new Tensors.Window(seg, 6 + 8 * b + k, 6));
+            }
+            batches.add(Tensors.minibatch(ws, 6, 1, false));
+        }
+        return TrainingData.balance(jsc.parallelize(batches, 3), 2).cache();
+    }
+
+    private static TrainConfig tinyConfig(String rounds) {
+        Map<String, String> m = new java.util.HashMap<>(Map.of("input.path", "x", "input.timeColumn", "t",
+                "input.valueColumns", "a", "series.frequency", "1h", "output.dir", "o", "window.lookback", "6",
+                "window.horizon", "1", "train.averagingFrequency", "3", "train.batchSizePerWorker", "4",
+                "model.units", "4"));
+        m.put("train.averagingRounds", rounds);
+        return TrainConfig.from(Config.of(m));
+    }
+
+    /** Trains {@code epochs} epochs of the job's master from {@code start}; clears the executors' cache first if asked. */
+    private static org.deeplearning4j.nn.multilayer.MultiLayerNetwork train(JavaSparkContext jsc, JavaRDD<DataSet> rdd,
+            TrainConfig cfg, org.deeplearning4j.nn.multilayer.MultiLayerNetwork start, int epochs, boolean clearCache) {
+        long[] sizes = TrainingData.partitionSizes(rdd);
+        var net = start.clone();
+        for (int epoch = 0; epoch < epochs; epoch++) {
+            if (clearCache) {
+                LeanRounds.clear();
+            }
+            new SparkDl4jMultiLayer(jsc, net, io.tsforge.jobs.TrainJob.trainingMaster(cfg, 2, epoch, sizes)).fit(rdd);
+        }
+        return net;
+    }
+
+    @Test
+    void leanRoundsGiveDl4jsParametersAndAdamStateForTheSameDeal() {
+        JavaSparkContext jsc = JavaSparkContext.fromSparkContext(SparkTestSession.get().sparkContext());
+        JavaRDD<DataSet> rdd = randomBatches(jsc);
+        var start = NetworkFactory.network(tinyConfig("dl4j"));
+        // 23 minibatches, 2 workers, every 3: floor(23 / 6) = 3 rounds per epoch, two epochs
+        var reference = train(jsc, rdd, tinyConfig("dl4j"), start, 2, false);
+        assertNotEquals(java.util.Arrays.toString(start.params().toFloatVector()),
+                java.util.Arrays.toString(reference.params().toFloatVector()), "training moved the parameters");
+        assertEquals(2 * 3 * 4, reference.getLayerWiseConfigurations().getIterationCount(),
+                "two epochs of 3 rounds, each advancing the count by the largest share (23 = 6 + 6 + 11: 4)");
+        for (String mode : List.of("jobs")) {
+            long built = LeanRounds.BUILT.get();
+            var cached = train(jsc, rdd, tinyConfig(mode), start, 2, false);
+            // one network per worker slot at most is built for the session, then reused from round to round
+            assertTrue(LeanRounds.BUILT.get() - built <= 2, mode + ", networks built: "
+                    + (LeanRounds.BUILT.get() - built));
+            var rebuilt = train(jsc, rdd, tinyConfig(mode), start, 2, true);
+            for (var got : List.of(cached, rebuilt)) {
+                assertArrayEquals(reference.params().toFloatVector(), got.params().toFloatVector(), 1e-6f, mode);
+                assertArrayEquals(reference.getUpdater().getStateViewArray().toFloatVector(),
+                        got.getUpdater().getStateViewArray().toFloatVector(), 1e-6f, mode);
+                assertEquals(reference.getLayerWiseConfigurations().getIterationCount(),
+                        got.getLayerWiseConfigurations().getIterationCount(), mode);
+                assertEquals(reference.getLayerWiseConfigurations().getEpochCount(),
+                        got.getLayerWiseConfigurations().getEpochCount(), mode);
+            }
+        }
+        rdd.unpersist(false);
+    }
+
+    @Test
+    void averagingIsTheExactMeanOfParametersAndUpdaterState() {
+        JavaSparkContext jsc = JavaSparkContext.fromSparkContext(SparkTestSession.get().sparkContext());
+        TrainConfig cfg = tinyConfig("jobs");
+        var net = NetworkFactory.network(cfg);
+        net.fit(Tensors.minibatch(List.of(new Tensors.Window(new float[][]{{1, 2, 3, 4, 5, 6, 7, 8}}, 6, 6)), 6, 1,
+                false));
+        int iterations = net.getLayerWiseConfigurations().getIterationCount();
+        long np = net.numParams();
+        long ns = net.getUpdater().getStateViewArray().length();
+        var a = org.nd4j.linalg.factory.Nd4j.rand(org.nd4j.linalg.api.buffer.DataType.FLOAT, 1, np);
+        var b = org.nd4j.linalg.factory.Nd4j.rand(org.nd4j.linalg.api.buffer.DataType.FLOAT, 1, np);
+        var sa = org.nd4j.linalg.factory.Nd4j.rand(org.nd4j.linalg.api.buffer.DataType.FLOAT, 1, ns);
+        var sb = org.nd4j.linalg.factory.Nd4j.rand(org.nd4j.linalg.api.buffer.DataType.FLOAT, 1, ns);
+        float[] wantP = a.add(b).divi(2).toFloatVector();
+        float[] wantS = sa.add(sb).divi(2).toFloatVector();
+        SparkDl4jMultiLayer s = new SparkDl4jMultiLayer(jsc, net, io.tsforge.jobs.TrainJob.trainingMaster(cfg, 2, 0,
+                new long[]{12, 11}));
+        LeanRounds.average(s, new LeanRounds.Result[]{new LeanRounds.Result(a, sa, 1.0), new LeanRounds.Result(),
+                new LeanRounds.Result(b, sb, 3.0)}, 3);
+        assertArrayEquals(wantP, net.params().toFloatVector(), 0f);
+        assertArrayEquals(wantS, net.getUpdater().getStateViewArray().toFloatVector(), 0f);
+        assertEquals(2.0, s.getScore(), 0.0, "mean score of the workers that had data");
+        assertEquals(iterations + 3, net.getLayerWiseConfigurations().getIterationCount());
+    }
+
+    @Test
+    void theDealsShuffleSerializerRoundTripsSlotsAndMinibatchesWithMasks() {
+        var rnd = org.nd4j.linalg.factory.Nd4j.getRandom();
+        rnd.setSeed(3);
+        DataSet masked = new DataSet(org.nd4j.linalg.factory.Nd4j.rand(3, 2, 5),
+                org.nd4j.linalg.factory.Nd4j.rand(3, 1), org.nd4j.linalg.factory.Nd4j.ones(3, 5), null);
+        DataSet plain = new DataSet(org.nd4j.linalg.factory.Nd4j.rand(2, 1, 4), org.nd4j.linalg.factory.Nd4j.rand(2, 1));
+        var ser = new DealSerializer().newInstance();
+        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+        var out = ser.serializeStream(bytes);
+        out.writeKey(7L, scala.reflect.ClassTag$.MODULE$.apply(Long.class));
+        out.writeValue(masked, scala.reflect.ClassTag$.MODULE$.apply(DataSet.class));
+        out.writeKey(2L, scala.reflect.ClassTag$.MODULE$.apply(Long.class));
+        out.writeValue(plain, scala.reflect.ClassTag$.MODULE$.apply(DataSet.class));
+        out.close();
+        var it = ser.deserializeStream(new java.io.ByteArrayInputStream(bytes.toByteArray())).asKeyValueIterator();
+        List<scala.Tuple2<Object, Object>> got = new ArrayList<>();
+        while (it.hasNext()) {
+            got.add(it.next());
+        }
+        assertEquals(2, got.size());
+        assertEquals(7L, got.get(0)._1());
+        assertEquals(masked, got.get(0)._2());
+        assertEquals(2L, got.get(1)._1());
+        assertEquals(plain, got.get(1)._2());
+        assertEquals(null, ((DataSet) got.get(1)._2()).getFeaturesMaskArray());
+        assertThrows(IllegalArgumentException.class, () -> ser.serialize("text",
+                scala.reflect.ClassTag$.MODULE$.apply(String.class)));
+    }
 }

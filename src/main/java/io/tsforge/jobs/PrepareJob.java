@@ -5,7 +5,9 @@ import io.tsforge.config.InputSpec;
 import io.tsforge.config.PrepareConfig;
 import io.tsforge.core.AssembledSeries;
 import io.tsforge.core.Normalizer;
+import io.tsforge.core.SplitLabel;
 import io.tsforge.core.StatsAccumulator;
+import io.tsforge.core.Windower;
 import io.tsforge.io.NormalizerJson;
 import io.tsforge.io.Storage;
 import io.tsforge.spark.PartitionCounts;
@@ -142,11 +144,7 @@ public final class PrepareJob {
                     .parquet(out + "/" + PreparedLayout.SEGMENTS));
 
             report.stage("write-windows");
-            withMicrosTimestamps(spark, () -> PrepareFunctions.internalFrame(spark,
-                            series.flatMap(s -> PrepareFunctions.windowRows(s, cfg.window())),
-                            PreparedLayout.windowSchema())
-                    .write().mode(SaveMode.Overwrite).partitionBy("split")
-                    .parquet(out + "/" + PreparedLayout.WINDOWS));
+            writeWindows(spark, series, cfg, counts.windows, out + "/" + PreparedLayout.WINDOWS);
             report.endStage();
 
             reportCounts(report, counts);
@@ -163,6 +161,44 @@ public final class PrepareJob {
                     counts.windows.train, counts.windows.validation, counts.windows.test));
         } finally {
             series.unpersist(false);
+        }
+    }
+
+    /**
+     * Writes {@code windows/split=<label>/} for each split that has windows: one plain write per split, each keeping
+     * only its own windows, instead of one {@code partitionBy("split")} write. The folders, files and rows are those
+     * {@code partitionBy} writes (the rows of a split in the same order, without the {@code split} column, which
+     * readers get back from the folder name), without the sort by split that Spark puts before a partitioned write
+     * (measured: about a third of that write's CPU). With no window at all, the partitioned write of the empty set,
+     * as before.
+     */
+    static void writeWindows(SparkSession spark, JavaRDD<AssembledSeries> series, PrepareConfig cfg,
+                             Windower.Counts counts, String dir) {
+        long[] perSplit = {counts.train, counts.validation, counts.test};
+        SplitLabel[] labels = {SplitLabel.TRAIN, SplitLabel.VALIDATION, SplitLabel.TEST};
+        if (perSplit[0] + perSplit[1] + perSplit[2] == 0) {
+            withMicrosTimestamps(spark, () -> PrepareFunctions.internalFrame(spark,
+                            series.flatMap(s -> PrepareFunctions.windowRows(s, cfg.window())),
+                            PreparedLayout.windowSchema())
+                    .write().mode(SaveMode.Overwrite).partitionBy("split").parquet(dir));
+            return;
+        }
+        Storage storage = new Storage(spark.sparkContext().hadoopConfiguration());
+        try {
+            // the whole folder, as the partitioned write's overwrite did: no split of an earlier run is left behind
+            storage.fs(dir).delete(new org.apache.hadoop.fs.Path(dir), true);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException("cannot clear " + dir + ": " + e.getMessage(), e);
+        }
+        for (int i = 0; i < labels.length; i++) {
+            if (perSplit[i] == 0) {
+                continue;  // partitionBy writes no folder for a split without rows
+            }
+            SplitLabel label = labels[i];
+            withMicrosTimestamps(spark, () -> PrepareFunctions.internalFrame(spark,
+                            series.flatMap(s -> PrepareFunctions.windowRows(s, cfg.window(), label)),
+                            PreparedLayout.windowFileSchema())
+                    .write().mode(SaveMode.ErrorIfExists).parquet(dir + "/split=" + label.label));
         }
     }
 

@@ -154,12 +154,15 @@ public final class PrepareFunctions {
         String[] texts = new String[nv];
         boolean requireId = !in.wide();
         return new Iterator<>() {
-            InternalRow next = advance();
-            // the source rows are reused buffers: the id and file are copied out; consecutive rows mostly share both
+            // the source rows are reused buffers: the id's text is kept while consecutive rows share it
             UTF8String lastId;
             String lastIdText;
-            UTF8String lastFile;
             long seen;
+            final UnsafeRowWriter out = new UnsafeRowWriter(4 + nv);
+            // the output row is reused too, so the next row is fetched only once the previous one has been consumed
+            InternalRow next;
+            boolean fetched;
+            boolean done;
 
             private InternalRow advance() {
                 while (rows.hasNext()) {
@@ -180,36 +183,46 @@ public final class PrepareFunctions {
                         continue;
                     }
                     UTF8String file = row.getUTF8String(3 + nv);
-                    if (!file.equals(lastFile)) {
-                        lastFile = file.clone();
+                    // one reused row, written in place (no boxed fields, no Object[] per row): the plan consumes
+                    // each row (projects it into its own buffer) before asking for the next
+                    out.reset();
+                    out.zeroOutNullBytes();
+                    if (id == null) {
+                        out.setNullAt(0);
+                    } else {
+                        out.write(0, id);
                     }
-                    Object[] out = new Object[2 + nv + 2];
-                    out[0] = id == null ? null : lastId;
-                    out[1] = r.timestamp;
+                    out.write(1, r.timestamp);
                     for (int i = 0; i < nv; i++) {
-                        out[2 + i] = r.values[i];
+                        out.write(2 + i, r.values[i]);
                     }
-                    out[2 + nv] = lastFile;
-                    out[3 + nv] = row.getLong(4 + nv);
-                    return new GenericInternalRow(out);
+                    out.write(2 + nv, file);
+                    out.write(3 + nv, row.getLong(4 + nv));
+                    return out.getRow();
                 }
-                rowsIn.add(partition, seen);
+                if (!done) {
+                    done = true;
+                    rowsIn.add(partition, seen);
+                }
                 return null;
             }
 
             @Override
             public boolean hasNext() {
+                if (!fetched) {
+                    next = advance();
+                    fetched = true;
+                }
                 return next != null;
             }
 
             @Override
             public InternalRow next() {
-                if (next == null) {
+                if (!hasNext()) {
                     throw new NoSuchElementException();
                 }
-                InternalRow out = next;
-                next = advance();
-                return out;
+                fetched = false;
+                return next;
             }
         };
     }
@@ -373,6 +386,33 @@ public final class PrepareFunctions {
             }
             out.add(new GenericInternalRow(new Object[]{id, seg.index, micros(seg.startTs), seg.stepMillis,
                     seg.length(), new GenericArrayData(values), seg.split}));
+        }
+        return out.iterator();
+    }
+
+    /**
+     * Rows of {@link PreparedLayout#windowFileSchema} (no split column) of the windows of one split, internal (see
+     * {@link #internalFrame}), in the order {@link #windowRows(AssembledSeries, WindowSpec)} gives them.
+     */
+    public static Iterator<InternalRow> windowRows(AssembledSeries s, WindowSpec spec, SplitLabel only) {
+        List<InternalRow> out = new ArrayList<>();
+        UTF8String id = UTF8String.fromString(s.seriesId());
+        UnsafeRowWriter row = new UnsafeRowWriter(5);
+        Windower w = new Windower(spec);
+        for (Segment seg : s.segments()) {
+            w.cut(seg, (sg, origin, history, split) -> {
+                if (split != only) {
+                    return;
+                }
+                row.reset();
+                row.zeroOutNullBytes();
+                row.write(0, id);
+                row.write(1, sg.index);
+                row.write(2, origin);
+                row.write(3, micros(sg.timestamp(origin)));
+                row.write(4, history);
+                out.add(row.getRow().copy());
+            });
         }
         return out.iterator();
     }

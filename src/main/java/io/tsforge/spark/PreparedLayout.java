@@ -122,6 +122,15 @@ public final class PreparedLayout {
                 DataTypes.createStructField("split", DataTypes.StringType, false)));
     }
 
+    /**
+     * The columns stored in the files of {@code windows/split=<label>/}: {@link #windowSchema} without {@code split},
+     * which readers take from the folder name.
+     */
+    public static StructType windowFileSchema() {
+        return DataTypes.createStructType(java.util.Arrays.stream(windowSchema().fields())
+                .filter(f -> !f.name().equals("split")).toList());
+    }
+
     public static StructType quarantineSchema(List<String> valueColumns, boolean wide) {
         List<StructField> f = new ArrayList<>();
         if (!wide) {

@@ -139,8 +139,8 @@ public final class PrepareJob {
                             series.flatMap(s -> PrepareFunctions.segmentRows(s, bn.value())),
                             PreparedLayout.segmentSchema())
                     .write().mode(SaveMode.Overwrite)
-                    // float arrays of normalized values: the dictionary never holds them (same size without it)
-                    .option("parquet.enable.dictionary#values.list.element.list.element", "false")
+                    // one packed float block per segment: no dictionary could hold them
+                    .option("parquet.enable.dictionary#" + PreparedLayout.SEGMENT_VALUES, "false")
                     .parquet(out + "/" + PreparedLayout.SEGMENTS));
 
             report.stage("write-windows");

@@ -19,11 +19,9 @@ import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.catalyst.InternalRow;
 import org.apache.spark.sql.catalyst.expressions.GenericInternalRow;
-import org.apache.spark.sql.catalyst.expressions.UnsafeArrayData;
 import org.apache.spark.sql.catalyst.expressions.codegen.UnsafeRowWriter;
 import org.apache.spark.sql.catalyst.util.ArrayData;
 import org.apache.spark.sql.catalyst.util.DateTimeUtils;
-import org.apache.spark.sql.catalyst.util.GenericArrayData;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
@@ -376,16 +374,15 @@ public final class PrepareFunctions {
         UTF8String id = UTF8String.fromString(s.seriesId());
         List<InternalRow> out = new ArrayList<>();
         for (Segment seg : s.segments()) {
-            Object[] values = new Object[seg.features()];
+            float[][] values = new float[seg.features()][seg.length()];
             for (int f = 0; f < seg.features(); f++) {
-                float[] v = new float[seg.length()];
+                float[] v = values[f];
                 for (int t = 0; t < seg.length(); t++) {
                     v[t] = (float) scale.apply(f, seg.values[f][t]);
                 }
-                values[f] = UnsafeArrayData.fromPrimitiveArray(v);
             }
             out.add(new GenericInternalRow(new Object[]{id, seg.index, micros(seg.startTs), seg.stepMillis,
-                    seg.length(), new GenericArrayData(values), seg.split}));
+                    seg.length(), PreparedLayout.packSegmentValues(values), seg.split}));
         }
         return out.iterator();
     }

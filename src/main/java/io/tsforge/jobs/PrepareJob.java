@@ -62,15 +62,18 @@ public final class PrepareJob {
         PartitionCounts rowsRead = new PartitionCounts();
         jsc.sc().register(rowsRead, "rows read per input partition");
         JavaRDD<InternalRow> rawRows = raw.queryExecution().toRdd().toJavaRDD();
+        // input order is (file name, position): the shuffle carries the file's rank instead of its name
+        Map<String, Integer> fileRanks = PrepareFunctions.fileRanks(raw.inputFiles());
         Dataset<Row> valid = PrepareFunctions.internalFrame(spark,
-                rawRows.mapPartitions(rows -> PrepareFunctions.parseValid(rows, in, rejectedSeen, rowsRead)),
+                rawRows.mapPartitions(rows -> PrepareFunctions.parseValid(rows, in, rejectedSeen, rowsRead,
+                        fileRanks)),
                 PrepareFunctions.validSchema(nv));
 
         report.stage("assemble");
         int partitions = cfg.partitions() > 0 ? cfg.partitions() : jsc.defaultParallelism();
         JavaRDD<AssembledSeries> series = valid
                 .repartition(partitions, col("_id"))
-                .sortWithinPartitions(col("_id"), col("ts"), col("_file"), col("_ord"))
+                .sortWithinPartitions(col("_id"), col("ts"), col("_fileRank"), col("_ord"))
                 .queryExecution().toRdd().toJavaRDD()
                 .mapPartitions(rows -> PrepareFunctions.assemble(rows, cfg.resample(), cfg.split(), nv))
                 .persist(StorageLevel.MEMORY_AND_DISK());

@@ -53,7 +53,11 @@ public final class PrepareFunctions {
         return DataTypes.createStructType(f);
     }
 
-    /** A valid reading, only what assembling needs: {@code _id, ts, _x0.._xN (parsed values), _file, _ord}. */
+    /**
+     * A valid reading, only what assembling needs: {@code _id, ts, _x0.._xN (parsed values), _fileRank, _ord}.
+     * {@code _fileRank} is the rank of the row's file name among the input's (see {@link #fileRanks}): sorting by it
+     * sorts by the file name, without carrying the name through the shuffle.
+     */
     public static StructType validSchema(int values) {
         List<StructField> f = new ArrayList<>();
         f.add(DataTypes.createStructField("_id", DataTypes.StringType, true));
@@ -61,7 +65,7 @@ public final class PrepareFunctions {
         for (int i = 0; i < values; i++) {
             f.add(DataTypes.createStructField("_x" + i, DataTypes.DoubleType, false));
         }
-        f.add(DataTypes.createStructField("_file", DataTypes.StringType, false));
+        f.add(DataTypes.createStructField("_fileRank", DataTypes.IntegerType, false));
         f.add(DataTypes.createStructField("_ord", DataTypes.LongType, false));
         return DataTypes.createStructType(f);
     }
@@ -138,13 +142,28 @@ public final class PrepareFunctions {
     }
 
     /**
+     * The rank of each input file name in the byte order of its UTF-8 text (the order in which Spark sorts the
+     * {@code _file} strings), from the names {@code Dataset.inputFiles()} lists: they are the names
+     * {@code input_file_name()} gives the rows (both {@code Path.toUri().toString()} of the same listed files).
+     */
+    public static java.util.Map<String, Integer> fileRanks(String[] files) {
+        UTF8String[] sorted = java.util.Arrays.stream(files).distinct().map(UTF8String::fromString)
+                .sorted().toArray(UTF8String[]::new);
+        java.util.Map<String, Integer> ranks = new java.util.HashMap<>();
+        for (int i = 0; i < sorted.length; i++) {
+            ranks.put(sorted[i].toString(), i);
+        }
+        return ranks;
+    }
+
+    /**
      * The valid side of {@link #parse} on Spark's internal rows ({@code raw.queryExecution().toRdd()}, schema of
      * {@link RawInput#read}), emitting internal {@link #validSchema} rows: the same parser and the same outcome, without
      * converting every row to an external {@link Row} and back (measured: those conversions cost about as much as
      * the parsing). {@code rejected} counts the rows left out.
      */
     public static Iterator<InternalRow> parseValid(Iterator<InternalRow> rows, InputSpec in, LongAccumulator rejected,
-                                                   PartitionCounts rowsIn) {
+                                                   PartitionCounts rowsIn, java.util.Map<String, Integer> fileRanks) {
         int partition = org.apache.spark.TaskContext.getPartitionId();
         RawRowParser parser = in.rowParser();
         RawRowParser.Result r = parser.newResult();
@@ -156,6 +175,8 @@ public final class PrepareFunctions {
             UTF8String lastId;
             String lastIdText;
             long seen;
+            UTF8String lastFile;
+            int lastFileRank;
             final UnsafeRowWriter out = new UnsafeRowWriter(4 + nv);
             // the output row is reused too, so the next row is fetched only once the previous one has been consumed
             InternalRow next;
@@ -181,6 +202,15 @@ public final class PrepareFunctions {
                         continue;
                     }
                     UTF8String file = row.getUTF8String(3 + nv);
+                    if (!file.equals(lastFile)) {
+                        Integer rank = fileRanks.get(file.toString());
+                        if (rank == null) {
+                            throw new IllegalStateException("input file '" + file + "' is not among the "
+                                    + fileRanks.size() + " files the input listed " + fileRanks.keySet());
+                        }
+                        lastFile = file.clone();
+                        lastFileRank = rank;
+                    }
                     // one reused row, written in place (no boxed fields, no Object[] per row): the plan consumes
                     // each row (projects it into its own buffer) before asking for the next
                     out.reset();
@@ -194,7 +224,7 @@ public final class PrepareFunctions {
                     for (int i = 0; i < nv; i++) {
                         out.write(2 + i, r.values[i]);
                     }
-                    out.write(2 + nv, file);
+                    out.write(2 + nv, lastFileRank);
                     out.write(3 + nv, row.getLong(4 + nv));
                     return out.getRow();
                 }

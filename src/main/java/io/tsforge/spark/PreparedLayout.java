@@ -22,7 +22,7 @@ import java.util.Map;
  * <ul>
  *   <li>{@code series/}: one row per resampled step, raw and normalized values, split, filled flag (Parquet, or CSV
  *   with a header under {@code output.format=csv}: read it with {@link #readSeries});</li>
- *   <li>{@code segments/}: one row per gap-free segment with its normalized values as float arrays, the compact form
+ *   <li>{@code segments/}: one row per gap-free segment with its normalized values as packed floats, the compact form
  *   the training job cuts windows from (windows are never materialized lookback-fold);</li>
  *   <li>{@code windows/split=.../}: one row per window: segment, origin step, history length;</li>
  *   <li>{@code stats/normalization.json}, {@code quarantine/} (CSV) and {@code _summary.json}.</li>

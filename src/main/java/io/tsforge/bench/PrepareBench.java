@@ -4,7 +4,14 @@ import io.tsforge.config.Config;
 import io.tsforge.config.PrepareConfig;
 import io.tsforge.jobs.PrepareJob;
 import io.tsforge.jobs.RunReport;
+import io.tsforge.spark.PreparedLayout;
+import org.apache.spark.api.java.function.MapFunction;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Encoders;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
+import scala.collection.JavaConverters;
 
 import java.io.BufferedWriter;
 import java.io.IOException;
@@ -14,6 +21,8 @@ import java.lang.management.MemoryType;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
@@ -133,6 +142,11 @@ public final class PrepareBench {
             boolean csv = part.equals("quarantine") || hasCsv(Path.of(a, part));
             var x = csv ? spark.read().option("header", "true").csv(a + "/" + part) : spark.read().parquet(a + "/" + part);
             var y = csv ? spark.read().option("header", "true").csv(b + "/" + part) : spark.read().parquet(b + "/" + part);
+            if (part.equals("segments")) {
+                // either layout (packed floats or float arrays) compared as float arrays
+                x = segmentsAsArrays(x);
+                y = segmentsAsArrays(y);
+            }
             long nx = x.count();
             long ny = y.count();
             long onlyX = x.exceptAll(y).count();
@@ -144,6 +158,25 @@ public final class PrepareBench {
         }
         spark.stop();
         return same;
+    }
+
+    /** {@code segments/} rows in the float-array form ({@link PreparedLayout#segmentArraySchema}), from either layout. */
+    static Dataset<Row> segmentsAsArrays(Dataset<Row> d) {
+        if (!Arrays.asList(d.columns()).contains(PreparedLayout.SEGMENT_VALUES)) {
+            return d;
+        }
+        return d.map((MapFunction<Row, Row>) r -> {
+            List<Object> features = new ArrayList<>();
+            for (float[] v : PreparedLayout.segmentValues(r)) {
+                List<Object> boxed = new ArrayList<>(v.length);
+                for (float f : v) {
+                    boxed.add(f);
+                }
+                features.add(JavaConverters.asScalaBuffer(boxed).toSeq());
+            }
+            return RowFactory.create(r.getAs("series_id"), r.getAs("segment"), r.getAs("start_ts"), r.getAs("step_ms"),
+                    r.getAs("length"), JavaConverters.asScalaBuffer(features).toSeq(), r.getAs("split"));
+        }, Encoders.row(PreparedLayout.segmentArraySchema()));
     }
 
     private static boolean hasCsv(Path dir) {

@@ -5,7 +5,9 @@ import io.tsforge.config.InputSpec;
 import io.tsforge.config.PrepareConfig;
 import io.tsforge.core.AssembledSeries;
 import io.tsforge.core.Normalizer;
+import io.tsforge.core.SplitLabel;
 import io.tsforge.core.StatsAccumulator;
+import io.tsforge.core.Windower;
 import io.tsforge.io.NormalizerJson;
 import io.tsforge.io.Storage;
 import io.tsforge.spark.PartitionCounts;
@@ -60,15 +62,18 @@ public final class PrepareJob {
         PartitionCounts rowsRead = new PartitionCounts();
         jsc.sc().register(rowsRead, "rows read per input partition");
         JavaRDD<InternalRow> rawRows = raw.queryExecution().toRdd().toJavaRDD();
+        // input order is (file name, position): the shuffle carries the file's rank instead of its name
+        Map<String, Integer> fileRanks = PrepareFunctions.fileRanks(raw.inputFiles());
         Dataset<Row> valid = PrepareFunctions.internalFrame(spark,
-                rawRows.mapPartitions(rows -> PrepareFunctions.parseValid(rows, in, rejectedSeen, rowsRead)),
+                rawRows.mapPartitions(rows -> PrepareFunctions.parseValid(rows, in, rejectedSeen, rowsRead,
+                        fileRanks)),
                 PrepareFunctions.validSchema(nv));
 
         report.stage("assemble");
         int partitions = cfg.partitions() > 0 ? cfg.partitions() : jsc.defaultParallelism();
         JavaRDD<AssembledSeries> series = valid
                 .repartition(partitions, col("_id"))
-                .sortWithinPartitions(col("_id"), col("ts"), col("_file"), col("_ord"))
+                .sortWithinPartitions(col("_id"), col("ts"), col("_fileRank"), col("_ord"))
                 .queryExecution().toRdd().toJavaRDD()
                 .mapPartitions(rows -> PrepareFunctions.assemble(rows, cfg.resample(), cfg.split(), nv))
                 .persist(StorageLevel.MEMORY_AND_DISK());
@@ -137,16 +142,12 @@ public final class PrepareJob {
                             series.flatMap(s -> PrepareFunctions.segmentRows(s, bn.value())),
                             PreparedLayout.segmentSchema())
                     .write().mode(SaveMode.Overwrite)
-                    // float arrays of normalized values: the dictionary never holds them (same size without it)
-                    .option("parquet.enable.dictionary#values.list.element.list.element", "false")
+                    // one packed float block per segment: no dictionary could hold them
+                    .option("parquet.enable.dictionary#" + PreparedLayout.SEGMENT_VALUES, "false")
                     .parquet(out + "/" + PreparedLayout.SEGMENTS));
 
             report.stage("write-windows");
-            withMicrosTimestamps(spark, () -> PrepareFunctions.internalFrame(spark,
-                            series.flatMap(s -> PrepareFunctions.windowRows(s, cfg.window())),
-                            PreparedLayout.windowSchema())
-                    .write().mode(SaveMode.Overwrite).partitionBy("split")
-                    .parquet(out + "/" + PreparedLayout.WINDOWS));
+            writeWindows(spark, series, cfg, counts.windows, out + "/" + PreparedLayout.WINDOWS);
             report.endStage();
 
             reportCounts(report, counts);
@@ -163,6 +164,50 @@ public final class PrepareJob {
                     counts.windows.train, counts.windows.validation, counts.windows.test));
         } finally {
             series.unpersist(false);
+        }
+    }
+
+    /**
+     * Writes {@code windows/split=<label>/} for each split that has windows: one plain write per split, each keeping
+     * only its own windows, instead of one {@code partitionBy("split")} write. The folders, files and rows are those
+     * {@code partitionBy} writes (the rows of a split in the same order, without the {@code split} column, which
+     * readers get back from the folder name), without the sort by split that Spark puts before a partitioned write
+     * (measured: about a third of that write's CPU). Each split folder gets its own {@code _SUCCESS}, and
+     * {@code windows/_SUCCESS} is written last, as the partitioned write left it. With no window at all, the
+     * partitioned write of the empty set, as before.
+     */
+    static void writeWindows(SparkSession spark, JavaRDD<AssembledSeries> series, PrepareConfig cfg,
+                             Windower.Counts counts, String dir) {
+        long[] perSplit = {counts.train, counts.validation, counts.test};
+        SplitLabel[] labels = {SplitLabel.TRAIN, SplitLabel.VALIDATION, SplitLabel.TEST};
+        if (perSplit[0] + perSplit[1] + perSplit[2] == 0) {
+            withMicrosTimestamps(spark, () -> PrepareFunctions.internalFrame(spark,
+                            series.flatMap(s -> PrepareFunctions.windowRows(s, cfg.window())),
+                            PreparedLayout.windowSchema())
+                    .write().mode(SaveMode.Overwrite).partitionBy("split").parquet(dir));
+            return;
+        }
+        Storage storage = new Storage(spark.sparkContext().hadoopConfiguration());
+        try {
+            // the whole folder, as the partitioned write's overwrite did: no split of an earlier run is left behind
+            storage.fs(dir).delete(new org.apache.hadoop.fs.Path(dir), true);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException("cannot clear " + dir + ": " + e.getMessage(), e);
+        }
+        for (int i = 0; i < labels.length; i++) {
+            if (perSplit[i] == 0) {
+                continue;  // partitionBy writes no folder for a split without rows
+            }
+            SplitLabel label = labels[i];
+            withMicrosTimestamps(spark, () -> PrepareFunctions.internalFrame(spark,
+                            series.flatMap(s -> PrepareFunctions.windowRows(s, cfg.window(), label)),
+                            PreparedLayout.windowFileSchema())
+                    .write().mode(SaveMode.ErrorIfExists).parquet(dir + "/split=" + label.label));
+        }
+        try {
+            storage.fs(dir).create(new org.apache.hadoop.fs.Path(dir, "_SUCCESS"), true).close();
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException("cannot write " + dir + "/_SUCCESS: " + e.getMessage(), e);
         }
     }
 

@@ -19,11 +19,9 @@ import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.catalyst.InternalRow;
 import org.apache.spark.sql.catalyst.expressions.GenericInternalRow;
-import org.apache.spark.sql.catalyst.expressions.UnsafeArrayData;
 import org.apache.spark.sql.catalyst.expressions.codegen.UnsafeRowWriter;
 import org.apache.spark.sql.catalyst.util.ArrayData;
 import org.apache.spark.sql.catalyst.util.DateTimeUtils;
-import org.apache.spark.sql.catalyst.util.GenericArrayData;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
@@ -55,7 +53,11 @@ public final class PrepareFunctions {
         return DataTypes.createStructType(f);
     }
 
-    /** A valid reading, only what assembling needs: {@code _id, ts, _x0.._xN (parsed values), _file, _ord}. */
+    /**
+     * A valid reading, only what assembling needs: {@code _id, ts, _x0.._xN (parsed values), _fileRank, _ord}.
+     * {@code _fileRank} is the rank of the row's file name among the input's (see {@link #fileRanks}): sorting by it
+     * sorts by the file name, without carrying the name through the shuffle.
+     */
     public static StructType validSchema(int values) {
         List<StructField> f = new ArrayList<>();
         f.add(DataTypes.createStructField("_id", DataTypes.StringType, true));
@@ -63,7 +65,7 @@ public final class PrepareFunctions {
         for (int i = 0; i < values; i++) {
             f.add(DataTypes.createStructField("_x" + i, DataTypes.DoubleType, false));
         }
-        f.add(DataTypes.createStructField("_file", DataTypes.StringType, false));
+        f.add(DataTypes.createStructField("_fileRank", DataTypes.IntegerType, false));
         f.add(DataTypes.createStructField("_ord", DataTypes.LongType, false));
         return DataTypes.createStructType(f);
     }
@@ -140,13 +142,28 @@ public final class PrepareFunctions {
     }
 
     /**
+     * The rank of each input file name in the byte order of its UTF-8 text (the order in which Spark sorts the
+     * {@code _file} strings), from the names {@code Dataset.inputFiles()} lists: they are the names
+     * {@code input_file_name()} gives the rows (both {@code Path.toUri().toString()} of the same listed files).
+     */
+    public static java.util.Map<String, Integer> fileRanks(String[] files) {
+        UTF8String[] sorted = java.util.Arrays.stream(files).distinct().map(UTF8String::fromString)
+                .sorted().toArray(UTF8String[]::new);
+        java.util.Map<String, Integer> ranks = new java.util.HashMap<>();
+        for (int i = 0; i < sorted.length; i++) {
+            ranks.put(sorted[i].toString(), i);
+        }
+        return ranks;
+    }
+
+    /**
      * The valid side of {@link #parse} on Spark's internal rows ({@code raw.queryExecution().toRdd()}, schema of
      * {@link RawInput#read}), emitting internal {@link #validSchema} rows: the same parser and the same outcome, without
      * converting every row to an external {@link Row} and back (measured: those conversions cost about as much as
      * the parsing). {@code rejected} counts the rows left out.
      */
     public static Iterator<InternalRow> parseValid(Iterator<InternalRow> rows, InputSpec in, LongAccumulator rejected,
-                                                   PartitionCounts rowsIn) {
+                                                   PartitionCounts rowsIn, java.util.Map<String, Integer> fileRanks) {
         int partition = org.apache.spark.TaskContext.getPartitionId();
         RawRowParser parser = in.rowParser();
         RawRowParser.Result r = parser.newResult();
@@ -154,12 +171,17 @@ public final class PrepareFunctions {
         String[] texts = new String[nv];
         boolean requireId = !in.wide();
         return new Iterator<>() {
-            InternalRow next = advance();
-            // the source rows are reused buffers: the id and file are copied out; consecutive rows mostly share both
+            // the source rows are reused buffers: the id's text is kept while consecutive rows share it
             UTF8String lastId;
             String lastIdText;
-            UTF8String lastFile;
             long seen;
+            UTF8String lastFile;
+            int lastFileRank;
+            final UnsafeRowWriter out = new UnsafeRowWriter(4 + nv);
+            // the output row is reused too, so the next row is fetched only once the previous one has been consumed
+            InternalRow next;
+            boolean fetched;
+            boolean done;
 
             private InternalRow advance() {
                 while (rows.hasNext()) {
@@ -181,35 +203,54 @@ public final class PrepareFunctions {
                     }
                     UTF8String file = row.getUTF8String(3 + nv);
                     if (!file.equals(lastFile)) {
+                        Integer rank = fileRanks.get(file.toString());
+                        if (rank == null) {
+                            throw new IllegalStateException("input file '" + file + "' is not among the "
+                                    + fileRanks.size() + " files the input listed " + fileRanks.keySet());
+                        }
                         lastFile = file.clone();
+                        lastFileRank = rank;
                     }
-                    Object[] out = new Object[2 + nv + 2];
-                    out[0] = id == null ? null : lastId;
-                    out[1] = r.timestamp;
+                    // one reused row, written in place (no boxed fields, no Object[] per row): the plan consumes
+                    // each row (projects it into its own buffer) before asking for the next
+                    out.reset();
+                    out.zeroOutNullBytes();
+                    if (id == null) {
+                        out.setNullAt(0);
+                    } else {
+                        out.write(0, id);
+                    }
+                    out.write(1, r.timestamp);
                     for (int i = 0; i < nv; i++) {
-                        out[2 + i] = r.values[i];
+                        out.write(2 + i, r.values[i]);
                     }
-                    out[2 + nv] = lastFile;
-                    out[3 + nv] = row.getLong(4 + nv);
-                    return new GenericInternalRow(out);
+                    out.write(2 + nv, lastFileRank);
+                    out.write(3 + nv, row.getLong(4 + nv));
+                    return out.getRow();
                 }
-                rowsIn.add(partition, seen);
+                if (!done) {
+                    done = true;
+                    rowsIn.add(partition, seen);
+                }
                 return null;
             }
 
             @Override
             public boolean hasNext() {
+                if (!fetched) {
+                    next = advance();
+                    fetched = true;
+                }
                 return next != null;
             }
 
             @Override
             public InternalRow next() {
-                if (next == null) {
+                if (!hasNext()) {
                     throw new NoSuchElementException();
                 }
-                InternalRow out = next;
-                next = advance();
-                return out;
+                fetched = false;
+                return next;
             }
         };
     }
@@ -363,16 +404,42 @@ public final class PrepareFunctions {
         UTF8String id = UTF8String.fromString(s.seriesId());
         List<InternalRow> out = new ArrayList<>();
         for (Segment seg : s.segments()) {
-            Object[] values = new Object[seg.features()];
+            float[][] values = new float[seg.features()][seg.length()];
             for (int f = 0; f < seg.features(); f++) {
-                float[] v = new float[seg.length()];
+                float[] v = values[f];
                 for (int t = 0; t < seg.length(); t++) {
                     v[t] = (float) scale.apply(f, seg.values[f][t]);
                 }
-                values[f] = UnsafeArrayData.fromPrimitiveArray(v);
             }
             out.add(new GenericInternalRow(new Object[]{id, seg.index, micros(seg.startTs), seg.stepMillis,
-                    seg.length(), new GenericArrayData(values), seg.split}));
+                    seg.length(), PreparedLayout.packSegmentValues(values), seg.split}));
+        }
+        return out.iterator();
+    }
+
+    /**
+     * Rows of {@link PreparedLayout#windowFileSchema} (no split column) of the windows of one split, internal (see
+     * {@link #internalFrame}), in the order {@link #windowRows(AssembledSeries, WindowSpec)} gives them.
+     */
+    public static Iterator<InternalRow> windowRows(AssembledSeries s, WindowSpec spec, SplitLabel only) {
+        List<InternalRow> out = new ArrayList<>();
+        UTF8String id = UTF8String.fromString(s.seriesId());
+        UnsafeRowWriter row = new UnsafeRowWriter(5);
+        Windower w = new Windower(spec);
+        for (Segment seg : s.segments()) {
+            w.cut(seg, (sg, origin, history, split) -> {
+                if (split != only) {
+                    return;
+                }
+                row.reset();
+                row.zeroOutNullBytes();
+                row.write(0, id);
+                row.write(1, sg.index);
+                row.write(2, origin);
+                row.write(3, micros(sg.timestamp(origin)));
+                row.write(4, history);
+                out.add(row.getRow().copy());
+            });
         }
         return out.iterator();
     }

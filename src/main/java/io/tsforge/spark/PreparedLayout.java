@@ -22,7 +22,7 @@ import java.util.Map;
  * <ul>
  *   <li>{@code series/}: one row per resampled step, raw and normalized values, split, filled flag (Parquet, or CSV
  *   with a header under {@code output.format=csv}: read it with {@link #readSeries});</li>
- *   <li>{@code segments/}: one row per gap-free segment with its normalized values as float arrays, the compact form
+ *   <li>{@code segments/}: one row per gap-free segment with its normalized values as packed floats, the compact form
  *   the training job cuts windows from (windows are never materialized lookback-fold);</li>
  *   <li>{@code windows/split=.../}: one row per window: segment, origin step, history length;</li>
  *   <li>{@code stats/normalization.json}, {@code quarantine/} (CSV) and {@code _summary.json}.</li>
@@ -99,7 +99,23 @@ public final class PreparedLayout {
         }
     }
 
-    /** {@code values[feature]} holds the normalized feature over the segment; {@code split} one code per step. */
+    /**
+     * The column of {@code segments/} holding a segment's normalized values: {@code features x length} 32-bit floats,
+     * little-endian, feature-major (all steps of feature 0, then feature 1, ...), one binary value per segment.
+     */
+    public static final String SEGMENT_VALUES = "values_f32le";
+
+    /**
+     * The {@code segments/} column of the layout before {@link #SEGMENT_VALUES}: {@code array<array<float>>}, one
+     * array per feature. Still read (see {@link #segmentValues}).
+     */
+    public static final String SEGMENT_VALUES_ARRAYS = "values";
+
+    /**
+     * One row per segment: {@link #SEGMENT_VALUES} holds its normalized values as packed floats (see there),
+     * {@code split} one code per step. Parquet writes a {@code float} array element by element, with a repetition and
+     * definition level per value; one binary value per segment costs a copy.
+     */
     public static StructType segmentSchema() {
         return DataTypes.createStructType(List.of(
                 DataTypes.createStructField("series_id", DataTypes.StringType, false),
@@ -107,7 +123,74 @@ public final class PreparedLayout {
                 DataTypes.createStructField("start_ts", DataTypes.TimestampType, false),
                 DataTypes.createStructField("step_ms", DataTypes.LongType, false),
                 DataTypes.createStructField("length", DataTypes.IntegerType, false),
-                DataTypes.createStructField("values", DataTypes.createArrayType(
+                DataTypes.createStructField(SEGMENT_VALUES, DataTypes.BinaryType, false),
+                DataTypes.createStructField("split", DataTypes.BinaryType, false)));
+    }
+
+    /** Packs {@code values[feature][step]} (every feature over the same steps) as {@link #SEGMENT_VALUES} stores it. */
+    public static byte[] packSegmentValues(float[][] values) {
+        int n = values.length == 0 ? 0 : values[0].length;
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(4 * values.length * n)
+                .order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        for (float[] v : values) {
+            b.asFloatBuffer().put(v);
+            b.position(b.position() + 4 * v.length);
+        }
+        return b.array();
+    }
+
+    /** The inverse of {@link #packSegmentValues}; {@code what} names the segment in the error of a bad length. */
+    public static float[][] unpackSegmentValues(byte[] packed, int length, String what) {
+        if (length <= 0 || packed.length % (4 * length) != 0) {
+            throw new IllegalArgumentException("segments/ " + SEGMENT_VALUES + " of " + what + " holds "
+                    + packed.length + " bytes, not a whole number of " + length + "-step float features");
+        }
+        float[][] out = new float[packed.length / (4 * length)][length];
+        java.nio.FloatBuffer fb = java.nio.ByteBuffer.wrap(packed).order(java.nio.ByteOrder.LITTLE_ENDIAN)
+                .asFloatBuffer();
+        for (float[] v : out) {
+            fb.get(v);
+        }
+        return out;
+    }
+
+    /**
+     * {@code values[feature][step]} of a row of {@code segments/}, in either layout: {@link #SEGMENT_VALUES} (packed
+     * floats) or the earlier {@link #SEGMENT_VALUES_ARRAYS} ({@code array<array<float>>}).
+     */
+    public static float[][] segmentValues(Row r) {
+        String[] names = r.schema().fieldNames();
+        if (java.util.Arrays.asList(names).contains(SEGMENT_VALUES)) {
+            return unpackSegmentValues(r.getAs(SEGMENT_VALUES), r.getInt(r.fieldIndex("length")),
+                    "series " + r.getString(r.fieldIndex("series_id")) + " segment " + r.getInt(r.fieldIndex("segment")));
+        }
+        if (!java.util.Arrays.asList(names).contains(SEGMENT_VALUES_ARRAYS)) {
+            throw new IllegalArgumentException("segments/ has neither " + SEGMENT_VALUES + " (packed floats) nor "
+                    + SEGMENT_VALUES_ARRAYS + " (float arrays, the earlier layout); its columns are "
+                    + java.util.Arrays.toString(names) + ": is it prepare's output?");
+        }
+        List<Object> vals = r.getList(r.fieldIndex(SEGMENT_VALUES_ARRAYS));
+        float[][] values = new float[vals.size()][];
+        for (int f = 0; f < values.length; f++) {
+            // inner arrays arrive as Scala sequences
+            scala.collection.Seq<?> v = (scala.collection.Seq<?>) vals.get(f);
+            values[f] = new float[v.length()];
+            for (int t = 0; t < values[f].length; t++) {
+                values[f][t] = (Float) v.apply(t);
+            }
+        }
+        return values;
+    }
+
+    /** The earlier {@code segments/} schema, with {@link #SEGMENT_VALUES_ARRAYS}: what {@link #segmentValues} reads too. */
+    public static StructType segmentArraySchema() {
+        return DataTypes.createStructType(List.of(
+                DataTypes.createStructField("series_id", DataTypes.StringType, false),
+                DataTypes.createStructField("segment", DataTypes.IntegerType, false),
+                DataTypes.createStructField("start_ts", DataTypes.TimestampType, false),
+                DataTypes.createStructField("step_ms", DataTypes.LongType, false),
+                DataTypes.createStructField("length", DataTypes.IntegerType, false),
+                DataTypes.createStructField(SEGMENT_VALUES_ARRAYS, DataTypes.createArrayType(
                         DataTypes.createArrayType(DataTypes.FloatType, false), false), false),
                 DataTypes.createStructField("split", DataTypes.BinaryType, false)));
     }
@@ -120,6 +203,15 @@ public final class PreparedLayout {
                 DataTypes.createStructField("origin_ts", DataTypes.TimestampType, false),
                 DataTypes.createStructField("history", DataTypes.IntegerType, false),
                 DataTypes.createStructField("split", DataTypes.StringType, false)));
+    }
+
+    /**
+     * The columns stored in the files of {@code windows/split=<label>/}: {@link #windowSchema} without {@code split},
+     * which readers take from the folder name.
+     */
+    public static StructType windowFileSchema() {
+        return DataTypes.createStructType(java.util.Arrays.stream(windowSchema().fields())
+                .filter(f -> !f.name().equals("split")).toList());
     }
 
     public static StructType quarantineSchema(List<String> valueColumns, boolean wide) {

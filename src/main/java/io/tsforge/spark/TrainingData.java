@@ -53,16 +53,7 @@ public final class TrainingData {
     }
 
     private static SegmentWindows toSegmentWindows(Row r) {
-        List<Object> vals = r.getList(r.fieldIndex("values"));
-        float[][] values = new float[vals.size()][];
-        for (int f = 0; f < values.length; f++) {
-            // inner arrays arrive as Scala sequences
-            scala.collection.Seq<?> v = (scala.collection.Seq<?>) vals.get(f);
-            values[f] = new float[v.length()];
-            for (int t = 0; t < values[f].length; t++) {
-                values[f][t] = (Float) v.apply(t);
-            }
-        }
+        float[][] values = PreparedLayout.segmentValues(r);
         List<Row> w = r.getList(r.fieldIndex("w"));
         int[] origins = new int[w.size()];
         int[] histories = new int[w.size()];

@@ -48,7 +48,7 @@ public final class RoundTrainingMaster extends ParameterAveragingTrainingMaster 
      */
     public RoundTrainingMaster(Builder builder, int workers, int averagingFrequency, long seed,
                                long[] partitionSizes) {
-        this(builder, workers, averagingFrequency, seed, partitionSizes, ConfigKeys.AveragingRounds.JOBS);
+        this(builder, workers, averagingFrequency, seed, partitionSizes, ConfigKeys.AveragingRounds.RPC);
     }
 
     /**
@@ -134,13 +134,26 @@ public final class RoundTrainingMaster extends ParameterAveragingTrainingMaster 
         // DataSets by walking them, measured as a good part of the tasks' time): each task sorts its few minibatches
         // by slot, the order the sorted shuffle gives DL4J's rounds. The shuffle writes with DealSerializer, not
         // Kryo (see there).
-        LeanRounds.Session session = LeanRounds.session(data.context(), network.getNetwork());
+        org.apache.spark.SparkContext sc = data.context();
+        if (m == ConfigKeys.AveragingRounds.RPC && (workers > sc.defaultParallelism()
+                || sc.conf().getBoolean("spark.dynamicAllocation.enabled", false))) {
+            // a barrier stage needs all its tasks running at once
+            m = ConfigKeys.AveragingRounds.JOBS;
+        }
+        LeanRounds.Session session = LeanRounds.session(sc, network.getNetwork());
+        Partitioner partitioner = m == ConfigKeys.AveragingRounds.RPC ? new WorkerPartitioner(deal)
+                : new SlotPartitioner(deal);
         org.apache.spark.rdd.ShuffledRDD<Long, DataSet, DataSet> shuffled = new org.apache.spark.rdd.ShuffledRDD<>(
-                keyed.rdd(), new SlotPartitioner(deal), ClassTag$.MODULE$.apply(Long.class),
+                keyed.rdd(), partitioner, ClassTag$.MODULE$.apply(Long.class),
                 ClassTag$.MODULE$.apply(DataSet.class), ClassTag$.MODULE$.apply(DataSet.class));
         shuffled.setSerializer(new DealSerializer());
         @SuppressWarnings({"unchecked", "rawtypes"})
         org.apache.spark.rdd.RDD<Tuple2<Long, DataSet>> dealt = (org.apache.spark.rdd.RDD) shuffled;
+        if (m == ConfigKeys.AveragingRounds.RPC) {
+            RpcRounds.epoch(network, dealt, deal, session, batchSizePerWorker, averagingFrequency, prefetchNumBatches,
+                    saveUpdater, trainingHookList);
+            return;
+        }
         for (int r = 0; r < deal.rounds; r++) {
             int[] parts = new int[workers];
             for (int w = 0; w < workers; w++) {
@@ -228,6 +241,36 @@ public final class RoundTrainingMaster extends ParameterAveragingTrainingMaster 
         @Override
         public int hashCode() {
             return java.util.Objects.hash(deal.n, deal.workers, deal.frequency, deal.seed);
+        }
+    }
+
+    /** One partition per worker, holding its slots of every round (unsorted: the task sorts them). */
+    static final class WorkerPartitioner extends Partitioner {
+        private final Deal deal;
+
+        WorkerPartitioner(Deal deal) {
+            this.deal = deal;
+        }
+
+        @Override
+        public int numPartitions() {
+            return deal.workers;
+        }
+
+        @Override
+        public int getPartition(Object key) {
+            return deal.partition((Long) key) % deal.workers;
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof WorkerPartitioner s && s.deal.n == deal.n && s.deal.workers == deal.workers
+                    && s.deal.frequency == deal.frequency && s.deal.seed == deal.seed;
+        }
+
+        @Override
+        public int hashCode() {
+            return java.util.Objects.hash(deal.n, deal.workers, deal.frequency, deal.seed, "worker");
         }
     }
 

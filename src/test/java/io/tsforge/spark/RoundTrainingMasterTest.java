@@ -196,9 +196,11 @@ class RoundTrainingMasterTest {
                 java.util.Arrays.toString(reference.params().toFloatVector()), "training moved the parameters");
         assertEquals(2 * 3 * 4, reference.getLayerWiseConfigurations().getIterationCount(),
                 "two epochs of 3 rounds, each advancing the count by the largest share (23 = 6 + 6 + 11: 4)");
-        for (String mode : List.of("jobs")) {
+        for (String mode : List.of("jobs", "rpc")) {
             long built = LeanRounds.BUILT.get();
+            long epochs = RpcRounds.EPOCHS.get();
             var cached = train(jsc, rdd, tinyConfig(mode), start, 2, false);
+            assertEquals(mode.equals("rpc") ? 2 : 0, RpcRounds.EPOCHS.get() - epochs, mode + ": epochs over RPC");
             // one network per worker slot at most is built for the session, then reused from round to round
             assertTrue(LeanRounds.BUILT.get() - built <= 2, mode + ", networks built: "
                     + (LeanRounds.BUILT.get() - built));

@@ -1,8 +1,8 @@
 package io.tsforge.spark;
 
-import org.apache.spark.BarrierTaskContext;
 import org.apache.spark.SparkEnv;
 import org.apache.spark.SparkException;
+import org.apache.spark.TaskContext;
 import org.apache.spark.rdd.RDD;
 import org.apache.spark.rpc.RpcCallContext;
 import org.apache.spark.rpc.RpcEndpoint;
@@ -134,7 +134,9 @@ public final class RpcRounds {
 
         @Override
         public scala.collection.Iterator<Integer> apply(scala.collection.Iterator<Tuple2<Long, DataSet>> data) {
-            BarrierTaskContext ctx = BarrierTaskContext.get();
+            // TaskContext.get() is the BarrierTaskContext; BarrierTaskContext.get() would start its companion's timer
+            // thread (not a daemon: the JVM would not exit), which only barrier() and allGather() use
+            TaskContext ctx = TaskContext.get();
             int worker = ctx.partitionId();
             int attempt = ctx.stageAttemptNumber();
             List<List<DataSet>> rounds = new ArrayList<>(deal.rounds);
@@ -198,7 +200,7 @@ public final class RpcRounds {
         }
 
         /** Waits for the reply (the wait ends as soon as it arrives), failing the task if Spark killed it. */
-        private static Average await(Future<Average> reply, BarrierTaskContext ctx) {
+        private static Average await(Future<Average> reply, TaskContext ctx) {
             FiniteDuration slice = Duration.create(200, TimeUnit.MILLISECONDS);
             while (true) {
                 try {

@@ -27,9 +27,11 @@ import java.util.Random;
  * share of a round exceeds the averaging frequency silently skips the rest (measured: 135 of 3,975 windows per epoch
  * never fitted on the sine bench). Here one seeded shuffle per epoch deals every minibatch to a (round, worker) slot,
  * one partition per slot, over the same number of rounds as DL4J; round r then runs on just its {@code workers}
- * partitions, by default as one lean Spark job ({@link LeanRounds}: networks kept in the executors, parameters and
- * updater state sent with the tasks and averaged on the driver), with {@code train.averagingRounds=dl4j} as DL4J's
- * own {@code doIteration} (same parameters, more work per round). Every minibatch is fitted exactly once per epoch;
+ * partitions. By default ({@code train.averagingRounds=rpc}, {@link RpcRounds}) the whole epoch is one Spark job of
+ * {@code workers} barrier tasks, one partition per worker, that fit round after round and get every round's average
+ * from an endpoint on the driver over Spark's RPC; {@code jobs} runs each round as one lean Spark job
+ * ({@link LeanRounds}: networks kept in the executors, parameters and updater state sent with the tasks and averaged
+ * on the driver), and {@code dl4j} as DL4J's own {@code doIteration} (same parameters, more work per round). Every minibatch is fitted exactly once per epoch;
  * a round gives each worker {@code averagingFrequency} minibatches, or a few more when they do not divide evenly (the
  * remainder is spread over the rounds, +-1 between workers), and the deal depends only on the seed and the input
  * order, so reruns are identical.
@@ -52,7 +54,9 @@ public final class RoundTrainingMaster extends ParameterAveragingTrainingMaster 
     }
 
     /**
-     * @param mode how the rounds run: {@code JOBS} (one Spark job per round on networks kept in the executors,
+     * @param mode how the rounds run: {@code RPC} (one barrier Spark job per epoch averaged through the driver's RPC
+     *             endpoint, {@link RpcRounds#epoch}; {@code JOBS} when the barrier tasks cannot all run at once),
+     *             {@code JOBS} (one Spark job per round on networks kept in the executors,
      *             {@link LeanRounds#round}) or {@code DL4J} (DL4J's {@code doIteration} for every round: a
      *             broadcast, a network built from it in every task, a tree aggregation), the reference the others
      *             are tested against

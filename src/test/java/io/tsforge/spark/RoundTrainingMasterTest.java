@@ -201,6 +201,9 @@ class RoundTrainingMasterTest {
             long epochs = RpcRounds.EPOCHS.get();
             var cached = train(jsc, rdd, tinyConfig(mode), start, 2, false);
             assertEquals(mode.equals("rpc") ? 2 : 0, RpcRounds.EPOCHS.get() - epochs, mode + ": epochs over RPC");
+            // BarrierTaskContext's timer thread is not a daemon: a job that started it would not exit
+            assertTrue(Thread.getAllStackTraces().keySet().stream().noneMatch(t -> t.getName().startsWith(
+                    "Barrier task timer")), mode + ": Spark's barrier timer thread started");
             // one network per worker slot at most is built for the session, then reused from round to round
             assertTrue(LeanRounds.BUILT.get() - built <= 2, mode + ", networks built: "
                     + (LeanRounds.BUILT.get() - built));

@@ -71,15 +71,82 @@ public final class RpcRounds {
 
     /** A worker's round: its parameters, updater state and score, all null/0 when it had no minibatch. */
     record Contribution(int attempt, int round, int worker, LeanRounds.Flat params, LeanRounds.Flat state,
-                        double score) implements Serializable {
+                        double score) {
+        byte[] encode() {
+            return bytes(out -> {
+                out.writeInt(attempt);
+                out.writeInt(round);
+                out.writeInt(worker);
+                out.writeDouble(score);
+                LeanRounds.Flat.write(out, params);
+                LeanRounds.Flat.write(out, state);
+            });
+        }
+
+        static Contribution decode(byte[] bytes) {
+            return read(bytes, in -> new Contribution(in.readInt(), in.readInt(), in.readInt(), in.readDouble(),
+                    LeanRounds.Flat.read(in), LeanRounds.Flat.read(in)));
+        }
+
+        private Contribution(int attempt, int round, int worker, double score, LeanRounds.Flat params,
+                             LeanRounds.Flat state) {
+            this(attempt, round, worker, params, state, score);
+        }
     }
 
     /**
      * A round's average: parameters and updater state (null: no worker had data, or the updater state is not
      * averaged), mean score, iteration count after the round, and how many workers had data.
      */
-    record Average(LeanRounds.Flat params, LeanRounds.Flat state, double score, int iteration, int workers)
-            implements Serializable {
+    record Average(LeanRounds.Flat params, LeanRounds.Flat state, double score, int iteration, int workers) {
+        byte[] encode() {
+            return bytes(out -> {
+                out.writeDouble(score);
+                out.writeInt(iteration);
+                out.writeInt(workers);
+                LeanRounds.Flat.write(out, params);
+                LeanRounds.Flat.write(out, state);
+            });
+        }
+
+        static Average decode(byte[] bytes) {
+            return read(bytes, in -> {
+                double score = in.readDouble();
+                int iteration = in.readInt();
+                int workers = in.readInt();
+                return new Average(LeanRounds.Flat.read(in), LeanRounds.Flat.read(in), score, iteration, workers);
+            });
+        }
+    }
+
+    /*
+     * Messages travel as byte arrays: Spark's RPC deserializes with the class loader it was created with, which on an
+     * executor may not see the application's jar (Spark's own BarrierCoordinator only sends Spark and JDK types).
+     */
+    private interface Writer {
+        void write(java.io.DataOutputStream out) throws java.io.IOException;
+    }
+
+    private interface Reader<T> {
+        T read(java.io.DataInputStream in) throws java.io.IOException;
+    }
+
+    private static byte[] bytes(Writer w) {
+        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+        try (java.io.DataOutputStream out = new java.io.DataOutputStream(bytes)) {
+            w.write(out);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        return bytes.toByteArray();
+    }
+
+    private static <T> T read(byte[] bytes, Reader<T> r) {
+        try (java.io.DataInputStream in = new java.io.DataInputStream(new java.io.ByteArrayInputStream(bytes))) {
+            return r.read(in);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 
     /**
@@ -177,7 +244,8 @@ public final class RpcRounds {
                         c = new Contribution(attempt, r, worker, LeanRounds.Flat.of(net.params()),
                                 LeanRounds.Flat.of(st), net.score());
                     }
-                    Average a = await(ref.ask(c, timeout, ClassTag$.MODULE$.apply(Average.class)), ctx);
+                    Average a = Average.decode(await(ref.ask(c.encode(), timeout,
+                            ClassTag$.MODULE$.apply(byte[].class)), ctx));
                     if (a.params() != null) {
                         net.setParams(a.params().array());
                         if (a.state() != null) {
@@ -200,7 +268,7 @@ public final class RpcRounds {
         }
 
         /** Waits for the reply (the wait ends as soon as it arrives), failing the task if Spark killed it. */
-        private static Average await(Future<Average> reply, TaskContext ctx) {
+        private static byte[] await(Future<byte[]> reply, TaskContext ctx) {
             FiniteDuration slice = Duration.create(200, TimeUnit.MILLISECONDS);
             while (true) {
                 try {
@@ -260,15 +328,15 @@ public final class RpcRounds {
             return new AbstractPartialFunction<>() {
                 @Override
                 public boolean isDefinedAt(Object m) {
-                    return m instanceof Contribution;
+                    return m instanceof byte[];
                 }
 
                 @Override
                 public <A1, B1> B1 applyOrElse(A1 m, Function1<A1, B1> otherwise) {
-                    if (!(m instanceof Contribution c)) {
+                    if (!(m instanceof byte[] bytes)) {
                         return otherwise.apply(m);
                     }
-                    receive(c, context);
+                    receive(Contribution.decode(bytes), context);
                     @SuppressWarnings("unchecked")
                     B1 unit = (B1) BoxedUnit.UNIT;
                     return unit;
@@ -309,13 +377,14 @@ public final class RpcRounds {
             if (a.params() != null) {
                 last = a;
             }
+            byte[] reply = a.encode();
             RpcCallContext[] replies = waiting;
             got = new Contribution[workers];
             waiting = new RpcCallContext[workers];
             arrived = 0;
             round++;
             for (RpcCallContext r : replies) {
-                r.reply(a);
+                r.reply(reply);
             }
         }
 

@@ -224,12 +224,14 @@ class RoundTrainingMasterTest {
     /** A reply slot of the averaging endpoint: what it answered, or the failure it sent. */
     static final class Reply implements org.apache.spark.rpc.RpcCallContext {
         Object value;
+        Object bytes;
         Throwable failure;
 
         @Override
         public void reply(Object response) {
             assertTrue(value == null && failure == null, "answered twice");
-            value = response;
+            bytes = response;
+            value = RpcRounds.Average.decode((byte[]) response);
         }
 
         @Override
@@ -244,9 +246,10 @@ class RoundTrainingMasterTest {
         }
     }
 
+    /** Sends a contribution as the tasks do (encoded); the reply slot decodes the average when it is answered. */
     private static Reply send(RpcRounds.Averager averager, RpcRounds.Contribution c) {
         Reply r = new Reply();
-        averager.receiveAndReply(r).apply(c);
+        averager.receiveAndReply(r).apply(c.encode());
         return r;
     }
 
@@ -277,18 +280,20 @@ class RoundTrainingMasterTest {
                 new RpcRounds.Contribution(0, 1, 0, null, null, 0)).failure.getMessage(), "the same worker twice");
         assertTrue(send(averager, new RpcRounds.Contribution(0, 2, 1, null, null, 0)).failure != null, "a later round");
         w1 = send(averager, new RpcRounds.Contribution(0, 1, 1, LeanRounds.Flat.of(b), LeanRounds.Flat.of(sb), 3.0));
-        assertTrue(w0.value == w1.value, "one average for all workers");
+        assertTrue(w0.bytes == w1.bytes, "one average for all workers");
         RpcRounds.Average got = (RpcRounds.Average) w1.value;
         assertArrayEquals(a.add(b).divi(2).toFloatVector(), got.params().array().toFloatVector(), 0f);
         assertArrayEquals(sa.add(sb).divi(2).toFloatVector(), got.state().array().toFloatVector(), 0f);
         assertEquals(2.0, got.score(), 0.0);
         assertEquals(16, got.iteration());
-        assertTrue(averager.last() == got);
+        assertArrayEquals(got.params().array().toFloatVector(), averager.last().params().array().toFloatVector(), 0f);
+        assertEquals(16, averager.last().iteration());
         // a round where nobody had data keeps the last average
         send(averager, new RpcRounds.Contribution(0, 2, 0, null, null, 0));
         Reply empty = send(averager, new RpcRounds.Contribution(0, 2, 1, null, null, 0));
         assertEquals(null, ((RpcRounds.Average) empty.value).params());
-        assertTrue(averager.last() == got);
+        assertArrayEquals(got.params().array().toFloatVector(), averager.last().params().array().toFloatVector(), 0f);
+        assertEquals(16, averager.last().iteration());
         // attempt 0 waits in round 3 when the retried stage (attempt 1) starts: its waiter fails, its late messages
         // too, and the epoch starts again from the driver's iteration count
         Reply old = send(averager, new RpcRounds.Contribution(0, 3, 0, LeanRounds.Flat.of(a), null, 1.0));
@@ -301,7 +306,7 @@ class RoundTrainingMasterTest {
         assertEquals(13, ((RpcRounds.Average) retry0.value).iteration());
         assertArrayEquals(b.toFloatVector(), averager.last().params().array().toFloatVector(), 0f);
         assertEquals(null, averager.last().state(), "no updater state sent: none averaged");
-        assertTrue(retry.value == retry0.value);
+        assertTrue(retry.bytes == retry0.bytes);
         // stopping the endpoint (the fit ends, failed or not) fails whoever still waits
         Reply waiting = send(averager, new RpcRounds.Contribution(1, 1, 0, null, null, 0));
         averager.onStop();

@@ -140,8 +140,9 @@ public final class RoundTrainingMaster extends ParameterAveragingTrainingMaster 
         // Kryo (see there).
         org.apache.spark.SparkContext sc = data.context();
         if (m == ConfigKeys.AveragingRounds.RPC && (workers > sc.defaultParallelism()
+                / Math.max(1, sc.conf().getInt("spark.task.cpus", 1))
                 || sc.conf().getBoolean("spark.dynamicAllocation.enabled", false))) {
-            // a barrier stage needs all its tasks running at once
+            // a barrier stage needs all its tasks running at once (Spark would wait for the slots, then fail)
             m = ConfigKeys.AveragingRounds.JOBS;
         }
         LeanRounds.Session session = LeanRounds.session(sc, network.getNetwork());

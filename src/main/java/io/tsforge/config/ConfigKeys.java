@@ -167,7 +167,7 @@ public final class ConfigKeys {
 
     /** Storage levels for the training data (Spark's names). */
     /** How the averaging rounds of an epoch run on Spark (see {@code RoundTrainingMaster}). */
-    public enum AveragingRounds { JOBS, DL4J }
+    public enum AveragingRounds { RPC, JOBS, DL4J }
 
     public enum StorageChoice { MEMORY_ONLY, MEMORY_ONLY_SER, MEMORY_AND_DISK, MEMORY_AND_DISK_SER, DISK_ONLY }
 
@@ -241,10 +241,12 @@ public final class ConfigKeys {
             "train.repartitionStrategy", RepartitionStrategyChoice.class, RepartitionStrategyChoice.BALANCED,
             "how DL4J balances partitions when train.repartition makes it repartition"));
     public static final ConfigKey<AveragingRounds> TRAIN_AVERAGING_ROUNDS = add(ConfigKey.choice(
-            "train.averagingRounds", AveragingRounds.class, AveragingRounds.JOBS, "how parameter averaging rounds "
-                    + "run: jobs (one Spark job per round on networks kept in the executors, parameters and updater "
-                    + "state set from the driver every round) or dl4j (DL4J's round: a broadcast and a network "
-                    + "rebuilt in every task); both give the same parameters"));
+            "train.averagingRounds", AveragingRounds.class, AveragingRounds.RPC, "how parameter averaging rounds "
+                    + "run: rpc (one Spark job of barrier tasks per epoch, averaged after every round by a driver "
+                    + "endpoint on Spark's RPC; jobs where barrier tasks cannot all run at once), jobs (one Spark job "
+                    + "per round on networks kept in the executors, parameters and updater state set from the driver "
+                    + "every round) or dl4j (DL4J's round: a broadcast and a network rebuilt in every task); all give "
+                    + "the same parameters"));
     public static final ConfigKey<StorageChoice> TRAIN_STORAGE_LEVEL = add(ConfigKey.choice("train.storageLevel",
             StorageChoice.class, StorageChoice.MEMORY_ONLY_SER, "storage level of the training minibatches"));
     public static final ConfigKey<String> TRAIN_CHECKPOINT_DIR = add(ConfigKey.string("train.checkpointDir", null,

@@ -221,6 +221,63 @@ public final class LeanRounds {
             return a == null ? null : new Flat(a);
         }
 
+        private Flat(org.nd4j.linalg.api.buffer.DataType type, long[] shape, float[] floats, double[] doubles) {
+            this.type = type;
+            this.shape = shape;
+            this.floats = floats;
+            this.doubles = doubles;
+        }
+
+        /** Writes a possibly null array: only JDK types, so any class loader reads it back. */
+        static void write(java.io.DataOutputStream out, Flat f) throws java.io.IOException {
+            out.writeBoolean(f != null);
+            if (f == null) {
+                return;
+            }
+            out.writeUTF(f.type.name());
+            out.writeInt(f.shape.length);
+            for (long d : f.shape) {
+                out.writeLong(d);
+            }
+            out.writeBoolean(f.floats != null);
+            if (f.floats != null) {
+                out.writeInt(f.floats.length);
+                java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(4 * f.floats.length);
+                b.asFloatBuffer().put(f.floats);
+                out.write(b.array());
+            } else {
+                out.writeInt(f.doubles.length);
+                java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(8 * f.doubles.length);
+                b.asDoubleBuffer().put(f.doubles);
+                out.write(b.array());
+            }
+        }
+
+        /** Reads what {@link #write} wrote. */
+        static Flat read(java.io.DataInputStream in) throws java.io.IOException {
+            if (!in.readBoolean()) {
+                return null;
+            }
+            org.nd4j.linalg.api.buffer.DataType type = org.nd4j.linalg.api.buffer.DataType.valueOf(in.readUTF());
+            long[] shape = new long[in.readInt()];
+            for (int i = 0; i < shape.length; i++) {
+                shape[i] = in.readLong();
+            }
+            boolean isFloat = in.readBoolean();
+            int n = in.readInt();
+            byte[] bytes = new byte[(isFloat ? 4 : 8) * n];
+            in.readFully(bytes);
+            java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(bytes);
+            if (isFloat) {
+                float[] v = new float[n];
+                b.asFloatBuffer().get(v);
+                return new Flat(type, shape, v, null);
+            }
+            double[] v = new double[n];
+            b.asDoubleBuffer().get(v);
+            return new Flat(type, shape, null, v);
+        }
+
         /** A new array with the values. */
         INDArray array() {
             INDArray a = floats != null ? Nd4j.createFromArray(floats) : Nd4j.createFromArray(doubles).castTo(type);

@@ -27,9 +27,11 @@ import java.util.Random;
  * share of a round exceeds the averaging frequency silently skips the rest (measured: 135 of 3,975 windows per epoch
  * never fitted on the sine bench). Here one seeded shuffle per epoch deals every minibatch to a (round, worker) slot,
  * one partition per slot, over the same number of rounds as DL4J; round r then runs on just its {@code workers}
- * partitions, by default as one lean Spark job ({@link LeanRounds}: networks kept in the executors, parameters and
- * updater state sent with the tasks and averaged on the driver), with {@code train.averagingRounds=dl4j} as DL4J's
- * own {@code doIteration} (same parameters, more work per round). Every minibatch is fitted exactly once per epoch;
+ * partitions. By default ({@code train.averagingRounds=rpc}, {@link RpcRounds}) the whole epoch is one Spark job of
+ * {@code workers} barrier tasks, one partition per worker, that fit round after round and get every round's average
+ * from an endpoint on the driver over Spark's RPC; {@code jobs} runs each round as one lean Spark job
+ * ({@link LeanRounds}: networks kept in the executors, parameters and updater state sent with the tasks and averaged
+ * on the driver), and {@code dl4j} as DL4J's own {@code doIteration} (same parameters, more work per round). Every minibatch is fitted exactly once per epoch;
  * a round gives each worker {@code averagingFrequency} minibatches, or a few more when they do not divide evenly (the
  * remainder is spread over the rounds, +-1 between workers), and the deal depends only on the seed and the input
  * order, so reruns are identical.
@@ -48,11 +50,13 @@ public final class RoundTrainingMaster extends ParameterAveragingTrainingMaster 
      */
     public RoundTrainingMaster(Builder builder, int workers, int averagingFrequency, long seed,
                                long[] partitionSizes) {
-        this(builder, workers, averagingFrequency, seed, partitionSizes, ConfigKeys.AveragingRounds.JOBS);
+        this(builder, workers, averagingFrequency, seed, partitionSizes, ConfigKeys.AveragingRounds.RPC);
     }
 
     /**
-     * @param mode how the rounds run: {@code JOBS} (one Spark job per round on networks kept in the executors,
+     * @param mode how the rounds run: {@code RPC} (one barrier Spark job per epoch averaged through the driver's RPC
+     *             endpoint, {@link RpcRounds#epoch}; {@code JOBS} when the barrier tasks cannot all run at once),
+     *             {@code JOBS} (one Spark job per round on networks kept in the executors,
      *             {@link LeanRounds#round}) or {@code DL4J} (DL4J's {@code doIteration} for every round: a
      *             broadcast, a network built from it in every task, a tree aggregation), the reference the others
      *             are tested against
@@ -134,13 +138,27 @@ public final class RoundTrainingMaster extends ParameterAveragingTrainingMaster 
         // DataSets by walking them, measured as a good part of the tasks' time): each task sorts its few minibatches
         // by slot, the order the sorted shuffle gives DL4J's rounds. The shuffle writes with DealSerializer, not
         // Kryo (see there).
-        LeanRounds.Session session = LeanRounds.session(data.context(), network.getNetwork());
+        org.apache.spark.SparkContext sc = data.context();
+        if (m == ConfigKeys.AveragingRounds.RPC && (workers > sc.defaultParallelism()
+                / Math.max(1, sc.conf().getInt("spark.task.cpus", 1))
+                || sc.conf().getBoolean("spark.dynamicAllocation.enabled", false))) {
+            // a barrier stage needs all its tasks running at once (Spark would wait for the slots, then fail)
+            m = ConfigKeys.AveragingRounds.JOBS;
+        }
+        LeanRounds.Session session = LeanRounds.session(sc, network.getNetwork());
+        Partitioner partitioner = m == ConfigKeys.AveragingRounds.RPC ? new WorkerPartitioner(deal)
+                : new SlotPartitioner(deal);
         org.apache.spark.rdd.ShuffledRDD<Long, DataSet, DataSet> shuffled = new org.apache.spark.rdd.ShuffledRDD<>(
-                keyed.rdd(), new SlotPartitioner(deal), ClassTag$.MODULE$.apply(Long.class),
+                keyed.rdd(), partitioner, ClassTag$.MODULE$.apply(Long.class),
                 ClassTag$.MODULE$.apply(DataSet.class), ClassTag$.MODULE$.apply(DataSet.class));
         shuffled.setSerializer(new DealSerializer());
         @SuppressWarnings({"unchecked", "rawtypes"})
         org.apache.spark.rdd.RDD<Tuple2<Long, DataSet>> dealt = (org.apache.spark.rdd.RDD) shuffled;
+        if (m == ConfigKeys.AveragingRounds.RPC) {
+            RpcRounds.epoch(network, dealt, deal, session, batchSizePerWorker, averagingFrequency, prefetchNumBatches,
+                    saveUpdater, trainingHookList);
+            return;
+        }
         for (int r = 0; r < deal.rounds; r++) {
             int[] parts = new int[workers];
             for (int w = 0; w < workers; w++) {
@@ -228,6 +246,36 @@ public final class RoundTrainingMaster extends ParameterAveragingTrainingMaster 
         @Override
         public int hashCode() {
             return java.util.Objects.hash(deal.n, deal.workers, deal.frequency, deal.seed);
+        }
+    }
+
+    /** One partition per worker, holding its slots of every round (unsorted: the task sorts them). */
+    static final class WorkerPartitioner extends Partitioner {
+        private final Deal deal;
+
+        WorkerPartitioner(Deal deal) {
+            this.deal = deal;
+        }
+
+        @Override
+        public int numPartitions() {
+            return deal.workers;
+        }
+
+        @Override
+        public int getPartition(Object key) {
+            return deal.partition((Long) key) % deal.workers;
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof WorkerPartitioner s && s.deal.n == deal.n && s.deal.workers == deal.workers
+                    && s.deal.frequency == deal.frequency && s.deal.seed == deal.seed;
+        }
+
+        @Override
+        public int hashCode() {
+            return java.util.Objects.hash(deal.n, deal.workers, deal.frequency, deal.seed, "worker");
         }
     }
 

@@ -196,9 +196,14 @@ class RoundTrainingMasterTest {
                 java.util.Arrays.toString(reference.params().toFloatVector()), "training moved the parameters");
         assertEquals(2 * 3 * 4, reference.getLayerWiseConfigurations().getIterationCount(),
                 "two epochs of 3 rounds, each advancing the count by the largest share (23 = 6 + 6 + 11: 4)");
-        for (String mode : List.of("jobs")) {
+        for (String mode : List.of("jobs", "rpc")) {
             long built = LeanRounds.BUILT.get();
+            long epochs = RpcRounds.EPOCHS.get();
             var cached = train(jsc, rdd, tinyConfig(mode), start, 2, false);
+            assertEquals(mode.equals("rpc") ? 2 : 0, RpcRounds.EPOCHS.get() - epochs, mode + ": epochs over RPC");
+            // BarrierTaskContext's timer thread is not a daemon: a job that started it would not exit
+            assertTrue(Thread.getAllStackTraces().keySet().stream().noneMatch(t -> t.getName().startsWith(
+                    "Barrier task timer")), mode + ": Spark's barrier timer thread started");
             // one network per worker slot at most is built for the session, then reused from round to round
             assertTrue(LeanRounds.BUILT.get() - built <= 2, mode + ", networks built: "
                     + (LeanRounds.BUILT.get() - built));
@@ -213,6 +218,144 @@ class RoundTrainingMasterTest {
                         got.getLayerWiseConfigurations().getEpochCount(), mode);
             }
         }
+        rdd.unpersist(false);
+    }
+
+    /** A reply slot of the averaging endpoint: what it answered, or the failure it sent. */
+    static final class Reply implements org.apache.spark.rpc.RpcCallContext {
+        Object value;
+        Object bytes;
+        Throwable failure;
+
+        @Override
+        public void reply(Object response) {
+            assertTrue(value == null && failure == null, "answered twice");
+            bytes = response;
+            value = RpcRounds.Average.decode((byte[]) response);
+        }
+
+        @Override
+        public void sendFailure(Throwable e) {
+            assertTrue(value == null && failure == null, "answered twice");
+            failure = e;
+        }
+
+        @Override
+        public org.apache.spark.rpc.RpcAddress senderAddress() {
+            return null;
+        }
+    }
+
+    /** Sends a contribution as the tasks do (encoded); the reply slot decodes the average when it is answered. */
+    private static Reply send(RpcRounds.Averager averager, RpcRounds.Contribution c) {
+        Reply r = new Reply();
+        averager.receiveAndReply(r).apply(c.encode());
+        return r;
+    }
+
+    @Test
+    void theRpcEndpointAveragesEachRoundForAllWorkersAndDropsStaleStageAttempts() {
+        var f = org.nd4j.linalg.api.buffer.DataType.FLOAT;
+        var a = org.nd4j.linalg.factory.Nd4j.rand(f, 1, 7);
+        var b = org.nd4j.linalg.factory.Nd4j.rand(f, 1, 7);
+        var sa = org.nd4j.linalg.factory.Nd4j.rand(f, 1, 14);
+        var sb = org.nd4j.linalg.factory.Nd4j.rand(f, 1, 14);
+        RpcRounds.Averager averager = new RpcRounds.Averager(null, 2, 3, 10);
+        // round 0: worker 1 had no minibatch, worker 0's values are the average; nobody is answered before both sent
+        Reply w1 = send(averager, new RpcRounds.Contribution(0, 0, 1, null, null, 0));
+        assertEquals(null, w1.value);
+        Reply w0 = send(averager, new RpcRounds.Contribution(0, 0, 0, LeanRounds.Flat.of(a), LeanRounds.Flat.of(sa),
+                2.0));
+        for (Reply r : List.of(w0, w1)) {
+            RpcRounds.Average got = (RpcRounds.Average) r.value;
+            assertArrayEquals(a.toFloatVector(), got.params().array().toFloatVector(), 0f);
+            assertArrayEquals(sa.toFloatVector(), got.state().array().toFloatVector(), 0f);
+            assertEquals(2.0, got.score(), 0.0);
+            assertEquals(13, got.iteration());
+            assertEquals(1, got.workers());
+        }
+        // round 1: both had data, the exact mean as LeanRounds.average
+        w0 = send(averager, new RpcRounds.Contribution(0, 1, 0, LeanRounds.Flat.of(a), LeanRounds.Flat.of(sa), 1.0));
+        assertEquals("unexpected message: worker 0, round 1 of attempt 0 (expecting round 1)", send(averager,
+                new RpcRounds.Contribution(0, 1, 0, null, null, 0)).failure.getMessage(), "the same worker twice");
+        assertTrue(send(averager, new RpcRounds.Contribution(0, 2, 1, null, null, 0)).failure != null, "a later round");
+        w1 = send(averager, new RpcRounds.Contribution(0, 1, 1, LeanRounds.Flat.of(b), LeanRounds.Flat.of(sb), 3.0));
+        assertTrue(w0.bytes == w1.bytes, "one average for all workers");
+        RpcRounds.Average got = (RpcRounds.Average) w1.value;
+        assertArrayEquals(a.add(b).divi(2).toFloatVector(), got.params().array().toFloatVector(), 0f);
+        assertArrayEquals(sa.add(sb).divi(2).toFloatVector(), got.state().array().toFloatVector(), 0f);
+        assertEquals(2.0, got.score(), 0.0);
+        assertEquals(16, got.iteration());
+        assertArrayEquals(got.params().array().toFloatVector(), averager.last().params().array().toFloatVector(), 0f);
+        assertEquals(16, averager.last().iteration());
+        // a round where nobody had data keeps the last average
+        send(averager, new RpcRounds.Contribution(0, 2, 0, null, null, 0));
+        Reply empty = send(averager, new RpcRounds.Contribution(0, 2, 1, null, null, 0));
+        assertEquals(null, ((RpcRounds.Average) empty.value).params());
+        assertArrayEquals(got.params().array().toFloatVector(), averager.last().params().array().toFloatVector(), 0f);
+        assertEquals(16, averager.last().iteration());
+        // attempt 0 waits in round 3 when the retried stage (attempt 1) starts: its waiter fails, its late messages
+        // too, and the epoch starts again from the driver's iteration count
+        Reply old = send(averager, new RpcRounds.Contribution(0, 3, 0, LeanRounds.Flat.of(a), null, 1.0));
+        Reply retry = send(averager, new RpcRounds.Contribution(1, 0, 1, LeanRounds.Flat.of(b), null, 4.0));
+        assertTrue(old.failure != null && old.failure.getMessage().contains("attempt 1 replaces attempt 0"));
+        assertEquals(null, averager.last(), "the retried epoch has no average yet");
+        assertTrue(send(averager, new RpcRounds.Contribution(0, 3, 1, null, null, 0)).failure.getMessage()
+                .startsWith("stale message of stage attempt 0"));
+        Reply retry0 = send(averager, new RpcRounds.Contribution(1, 0, 0, null, null, 0));
+        assertEquals(13, ((RpcRounds.Average) retry0.value).iteration());
+        assertArrayEquals(b.toFloatVector(), averager.last().params().array().toFloatVector(), 0f);
+        assertEquals(null, averager.last().state(), "no updater state sent: none averaged");
+        assertTrue(retry.bytes == retry0.bytes);
+        // stopping the endpoint (the fit ends, failed or not) fails whoever still waits
+        Reply waiting = send(averager, new RpcRounds.Contribution(1, 1, 0, null, null, 0));
+        averager.onStop();
+        assertTrue(waiting.failure != null);
+        assertTrue(send(averager, new RpcRounds.Contribution(1, 1, 1, null, null, 0)).failure != null);
+    }
+
+    /** Fails worker 1 at its fourth minibatch (its second round), once worker 0 is waiting for that round's average. */
+    static final class FailSecondRound implements TrainingHook {
+        private int updates;
+
+        @Override
+        public void preUpdate(org.nd4j.linalg.dataset.api.DataSet d, Model m) {
+        }
+
+        @Override
+        public void postUpdate(org.nd4j.linalg.dataset.api.DataSet d, Model m) {
+            if (org.apache.spark.TaskContext.get().partitionId() == 1 && ++updates == 4) {
+                throw new IllegalStateException("worker 1 fails");
+            }
+        }
+
+        @Override
+        public void preUpdate(MultiDataSet d, Model m) {
+        }
+
+        @Override
+        public void postUpdate(MultiDataSet d, Model m) {
+        }
+    }
+
+    @Test
+    void aFailingRpcWorkerFailsTheFitAndReleasesTheOthers() {
+        JavaSparkContext jsc = JavaSparkContext.fromSparkContext(SparkTestSession.get().sparkContext());
+        JavaRDD<DataSet> rdd = randomBatches(jsc);
+        long[] sizes = TrainingData.partitionSizes(rdd);
+        TrainConfig cfg = tinyConfig("rpc");
+        var net = NetworkFactory.network(cfg);
+        ParameterAveragingTrainingMaster m = io.tsforge.jobs.TrainJob.trainingMaster(cfg, 2, 0, sizes);
+        m.addHook(new FailSecondRound());
+        // a deadlock guard, not a speed target: a worker left waiting would hold its slot for a day
+        org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(java.time.Duration.ofMinutes(5), () -> {
+            Exception e = assertThrows(Exception.class, () -> new SparkDl4jMultiLayer(jsc, net, m).fit(rdd));
+            assertTrue(String.valueOf(e.getMessage()).contains("worker 1 fails"), e.toString());
+            // worker 0 waited for round 1's average: it was released, and the slots are free for the next fit
+            long epochs = RpcRounds.EPOCHS.get();
+            new SparkDl4jMultiLayer(jsc, net, io.tsforge.jobs.TrainJob.trainingMaster(cfg, 2, 0, sizes)).fit(rdd);
+            assertEquals(1, RpcRounds.EPOCHS.get() - epochs);
+        });
         rdd.unpersist(false);
     }
 

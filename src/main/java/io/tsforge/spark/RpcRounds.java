@@ -1,0 +1,442 @@
+package io.tsforge.spark;
+
+import org.apache.spark.SparkEnv;
+import org.apache.spark.SparkException;
+import org.apache.spark.TaskContext;
+import org.apache.spark.rdd.RDD;
+import org.apache.spark.rpc.RpcCallContext;
+import org.apache.spark.rpc.RpcEndpoint;
+import org.apache.spark.rpc.RpcEndpointRef;
+import org.apache.spark.rpc.RpcEnv;
+import org.apache.spark.rpc.RpcTimeout;
+import org.apache.spark.rpc.ThreadSafeRpcEndpoint;
+import org.apache.spark.util.RpcUtils;
+import org.deeplearning4j.nn.api.Updater;
+import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.deeplearning4j.spark.api.TrainingHook;
+import org.deeplearning4j.spark.impl.multilayer.SparkDl4jMultiLayer;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.dataset.DataSet;
+import org.nd4j.linalg.factory.Nd4j;
+import scala.Function1;
+import scala.PartialFunction;
+import scala.Tuple2;
+import scala.concurrent.Await;
+import scala.concurrent.Future;
+import scala.concurrent.duration.Duration;
+import scala.concurrent.duration.FiniteDuration;
+import scala.reflect.ClassTag$;
+import scala.runtime.AbstractFunction1;
+import scala.runtime.AbstractPartialFunction;
+import scala.runtime.BoxedUnit;
+
+import java.io.Serializable;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Comparator;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * An epoch's averaging rounds as ONE Spark job ({@code train.averagingRounds=rpc}): {@code workers} barrier tasks
+ * (Spark starts them all at once, or fails the stage fast), each running all of its rounds on a network from
+ * {@link LeanRounds}' executor cache; after every round a task sends its parameters, updater state and score to an
+ * averaging endpoint on the driver over Spark's own RPC environment (no port of ours) and blocks on the reply, which
+ * the endpoint sends to all the round's tasks when the last one arrives (as Spark's {@code BarrierCoordinator} does
+ * for {@code barrier()}, but without its 1 s polling): the mean of parameters and updater state over the workers that
+ * had data, the mean score and the iteration count advanced by the averaging frequency, exactly the arithmetic of
+ * {@link LeanRounds#average}. The tasks set it and go on with the next round; the driver's network takes the last
+ * average when the job ends. A job per round ({@code jobs}) pays Spark's per-job costs (task serialization,
+ * scheduling, per-job JIT) every round; here once per epoch.
+ *
+ * <p>The endpoint has a fresh name per fit and is stopped when the fit ends, failed or not (pending tasks get a
+ * failure). Messages carry the stage attempt: a retried barrier stage restarts the epoch from the driver's values, the
+ * endpoint then fails what an older attempt still waits for and rejects its late messages. A waiting task also checks
+ * every 200 ms whether Spark killed it (a barrier stage is killed without interrupting the threads), which costs
+ * nothing when replies arrive: the wait ends with the reply.
+ */
+public final class RpcRounds {
+
+    private RpcRounds() {
+    }
+
+    /** Epochs run here (driver side): for tests and diagnostics. */
+    static final java.util.concurrent.atomic.AtomicLong EPOCHS = new java.util.concurrent.atomic.AtomicLong();
+
+    /** The longest a task waits for a round's average (the other workers' fits): a day. */
+    static final long MAX_WAIT_SECONDS = TimeUnit.DAYS.toSeconds(1);
+
+    /** A worker's round: its parameters, updater state and score, all null/0 when it had no minibatch. */
+    record Contribution(int attempt, int round, int worker, LeanRounds.Flat params, LeanRounds.Flat state,
+                        double score) {
+        byte[] encode() {
+            return bytes(out -> {
+                out.writeInt(attempt);
+                out.writeInt(round);
+                out.writeInt(worker);
+                out.writeDouble(score);
+                LeanRounds.Flat.write(out, params);
+                LeanRounds.Flat.write(out, state);
+            });
+        }
+
+        static Contribution decode(byte[] bytes) {
+            return read(bytes, in -> new Contribution(in.readInt(), in.readInt(), in.readInt(), in.readDouble(),
+                    LeanRounds.Flat.read(in), LeanRounds.Flat.read(in)));
+        }
+
+        private Contribution(int attempt, int round, int worker, double score, LeanRounds.Flat params,
+                             LeanRounds.Flat state) {
+            this(attempt, round, worker, params, state, score);
+        }
+    }
+
+    /**
+     * A round's average: parameters and updater state (null: no worker had data, or the updater state is not
+     * averaged), mean score, iteration count after the round, and how many workers had data.
+     */
+    record Average(LeanRounds.Flat params, LeanRounds.Flat state, double score, int iteration, int workers) {
+        byte[] encode() {
+            return bytes(out -> {
+                out.writeDouble(score);
+                out.writeInt(iteration);
+                out.writeInt(workers);
+                LeanRounds.Flat.write(out, params);
+                LeanRounds.Flat.write(out, state);
+            });
+        }
+
+        static Average decode(byte[] bytes) {
+            return read(bytes, in -> {
+                double score = in.readDouble();
+                int iteration = in.readInt();
+                int workers = in.readInt();
+                return new Average(LeanRounds.Flat.read(in), LeanRounds.Flat.read(in), score, iteration, workers);
+            });
+        }
+    }
+
+    /*
+     * Messages travel as byte arrays: Spark's RPC deserializes with the class loader it was created with, which on an
+     * executor may not see the application's jar (Spark's own BarrierCoordinator only sends Spark and JDK types).
+     */
+    private interface Writer {
+        void write(java.io.DataOutputStream out) throws java.io.IOException;
+    }
+
+    private interface Reader<T> {
+        T read(java.io.DataInputStream in) throws java.io.IOException;
+    }
+
+    private static byte[] bytes(Writer w) {
+        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+        try (java.io.DataOutputStream out = new java.io.DataOutputStream(bytes)) {
+            w.write(out);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        return bytes.toByteArray();
+    }
+
+    private static <T> T read(byte[] bytes, Reader<T> r) {
+        try (java.io.DataInputStream in = new java.io.DataInputStream(new java.io.ByteArrayInputStream(bytes))) {
+            return r.read(in);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    /**
+     * Runs an epoch: {@code byWorker} has one partition per worker holding its slots of every round (any order).
+     */
+    static void epoch(SparkDl4jMultiLayer network, RDD<Tuple2<Long, DataSet>> byWorker, RoundTrainingMaster.Deal deal,
+                      LeanRounds.Session session, int batchSize, int averagingFrequency, int prefetch,
+                      boolean saveUpdater, Collection<TrainingHook> hooks) {
+        MultiLayerNetwork net = network.getNetwork();
+        MultiLayerConfiguration conf = net.getLayerWiseConfigurations();
+        Updater updater = net.getUpdater();
+        INDArray state = updater == null ? null : updater.getStateViewArray();
+        LeanRounds.Task task = new LeanRounds.Task(session, net.params(), state, conf.getIterationCount(),
+                conf.getEpochCount(), batchSize, averagingFrequency, prefetch, saveUpdater,
+                hooks == null ? null : new ArrayList<>(hooks));
+        RpcEnv env = SparkEnv.get().rpcEnv();
+        String name = "tsforge-averaging-" + UUID.randomUUID();
+        Averager averager = new Averager(env, deal.workers, averagingFrequency, conf.getIterationCount());
+        RpcEndpointRef ref = env.setupEndpoint(name, averager);
+        EPOCHS.incrementAndGet();
+        try {
+            byWorker.barrier().mapPartitions(new EpochTask(task, deal, name), false,
+                    ClassTag$.MODULE$.apply(Integer.class)).collect();
+        } finally {
+            env.stop(ref);
+        }
+        Average last = averager.last();
+        if (last == null || last.params() == null) {
+            return;
+        }
+        net.setParameters(last.params().array());
+        if (last.state() != null) {
+            net.getUpdater().setStateViewArray(null, last.state().array(), false);
+        }
+        network.setScore(last.score());
+        Nd4j.getExecutioner().commit();
+        conf.setIterationCount(last.iteration());
+    }
+
+    /** A worker's epoch: its rounds in slot order, each followed by the endpoint's average. */
+    static final class EpochTask extends AbstractFunction1<scala.collection.Iterator<Tuple2<Long, DataSet>>,
+            scala.collection.Iterator<Integer>> implements Serializable {
+        private final LeanRounds.Task task;
+        private final RoundTrainingMaster.Deal deal;
+        private final String endpoint;
+
+        EpochTask(LeanRounds.Task task, RoundTrainingMaster.Deal deal, String endpoint) {
+            this.task = task;
+            this.deal = deal;
+            this.endpoint = endpoint;
+        }
+
+        @Override
+        public scala.collection.Iterator<Integer> apply(scala.collection.Iterator<Tuple2<Long, DataSet>> data) {
+            // TaskContext.get() is the BarrierTaskContext; BarrierTaskContext.get() would start its companion's timer
+            // thread (not a daemon: the JVM would not exit), which only barrier() and allGather() use
+            TaskContext ctx = TaskContext.get();
+            int worker = ctx.partitionId();
+            int attempt = ctx.stageAttemptNumber();
+            List<List<DataSet>> rounds = new ArrayList<>(deal.rounds);
+            for (int r = 0; r < deal.rounds; r++) {
+                rounds.add(new ArrayList<>());
+            }
+            List<Tuple2<Long, DataSet>> slotted = new ArrayList<>();
+            scala.collection.JavaConverters.asJavaIteratorConverter(data).asJava().forEachRemaining(slotted::add);
+            // slot order: the order of DL4J's rounds over the sorted shuffle
+            slotted.sort(Comparator.comparingLong(Tuple2::_1));
+            for (Tuple2<Long, DataSet> t : slotted) {
+                int p = deal.partition(t._1());
+                if (p % deal.workers != worker) {
+                    throw new IllegalStateException("slot " + t._1() + " of worker " + p % deal.workers
+                            + " in worker " + worker + "'s partition");
+                }
+                rounds.get(p / deal.workers).add(t._2());
+            }
+            slotted = null;
+            SparkEnv spark = SparkEnv.get();
+            RpcEndpointRef ref = RpcUtils.makeDriverRef(endpoint, spark.conf(), spark.rpcEnv());
+            RpcTimeout timeout = new RpcTimeout(new FiniteDuration(MAX_WAIT_SECONDS, TimeUnit.SECONDS),
+                    "tsforge.averaging");
+            MultiLayerNetwork net = null;
+            boolean healthy = false;
+            try {
+                net = task.prepare();
+                for (int r = 0; r < deal.rounds; r++) {
+                    List<DataSet> mine = rounds.get(r);
+                    rounds.set(r, null);
+                    Contribution c;
+                    if (mine.isEmpty()) {
+                        c = new Contribution(attempt, r, worker, null, null, 0);
+                    } else {
+                        task.fit(net, mine.iterator());
+                        INDArray st = task.saveUpdater && net.getUpdater() != null
+                                ? net.getUpdater().getStateViewArray() : null;
+                        c = new Contribution(attempt, r, worker, LeanRounds.Flat.of(net.params()),
+                                LeanRounds.Flat.of(st), net.score());
+                    }
+                    Average a = Average.decode(await(ref.ask(c.encode(), timeout,
+                            ClassTag$.MODULE$.apply(byte[].class)), ctx));
+                    if (a.params() != null) {
+                        net.setParams(a.params().array());
+                        if (a.state() != null) {
+                            net.getUpdater().setStateViewArray(net, a.state().array(), false);
+                        } else if (task.updaterState != null) {
+                            // updater state not averaged (saveUpdater false): every round starts from the driver's
+                            net.getUpdater().setStateViewArray(net, task.updaterState.array(), false);
+                        }
+                        net.getLayerWiseConfigurations().setIterationCount(a.iteration());
+                    }
+                    Nd4j.getExecutioner().commit();
+                }
+                healthy = true;
+                return scala.collection.Iterator$.MODULE$.single(worker);
+            } finally {
+                if (healthy) {
+                    LeanRounds.give(task.session.key(), net);
+                }
+            }
+        }
+
+        /** Waits for the reply (the wait ends as soon as it arrives), failing the task if Spark killed it. */
+        private static byte[] await(Future<byte[]> reply, TaskContext ctx) {
+            FiniteDuration slice = Duration.create(200, TimeUnit.MILLISECONDS);
+            while (true) {
+                try {
+                    return Await.result(reply, slice);
+                } catch (TimeoutException e) {
+                    ctx.killTaskIfInterrupted();
+                } catch (RuntimeException e) {
+                    throw e;
+                } catch (Exception e) {
+                    throw new IllegalStateException("averaging failed: " + e.getMessage(), e);
+                }
+            }
+        }
+    }
+
+    /**
+     * The driver's averaging endpoint. Spark's dispatcher gives a {@link ThreadSafeRpcEndpoint} one message at a time,
+     * so the state below needs no locks (only {@link #last} is read by another thread, after the job).
+     */
+    static final class Averager implements ThreadSafeRpcEndpoint {
+        private final RpcEnv env;
+        private final int workers;
+        private final int frequency;
+        private final int startIteration;
+        private int attempt = -1;
+        private int round;
+        private int iteration;
+        private Contribution[] got;
+        private RpcCallContext[] waiting;
+        private int arrived;
+        private volatile Average last;
+        private volatile boolean stopped;
+
+        Averager(RpcEnv env, int workers, int frequency, int startIteration) {
+            RpcEndpoint.$init$(this);
+            this.env = env;
+            this.workers = workers;
+            this.frequency = frequency;
+            this.startIteration = startIteration;
+            this.iteration = startIteration;
+            this.got = new Contribution[workers];
+            this.waiting = new RpcCallContext[workers];
+        }
+
+        @Override
+        public RpcEnv rpcEnv() {
+            return env;
+        }
+
+        /** The last average of the latest stage attempt (null before the first round that had data). */
+        Average last() {
+            return last;
+        }
+
+        @Override
+        public PartialFunction<Object, BoxedUnit> receiveAndReply(RpcCallContext context) {
+            return new AbstractPartialFunction<>() {
+                @Override
+                public boolean isDefinedAt(Object m) {
+                    return m instanceof byte[];
+                }
+
+                @Override
+                public <A1, B1> B1 applyOrElse(A1 m, Function1<A1, B1> otherwise) {
+                    if (!(m instanceof byte[] bytes)) {
+                        return otherwise.apply(m);
+                    }
+                    receive(Contribution.decode(bytes), context);
+                    @SuppressWarnings("unchecked")
+                    B1 unit = (B1) BoxedUnit.UNIT;
+                    return unit;
+                }
+            };
+        }
+
+        void receive(Contribution c, RpcCallContext context) {
+            if (stopped) {
+                context.sendFailure(new SparkException("the averaging endpoint is stopped"));
+                return;
+            }
+            if (c.attempt() < attempt) {
+                context.sendFailure(new SparkException("stale message of stage attempt " + c.attempt()
+                        + " (attempt " + attempt + " runs)"));
+                return;
+            }
+            if (c.attempt() > attempt) {
+                // a retried stage starts the epoch again from the driver's values
+                failWaiting("stage attempt " + c.attempt() + " replaces attempt " + attempt);
+                attempt = c.attempt();
+                round = 0;
+                iteration = startIteration;
+                last = null;
+            }
+            if (c.worker() < 0 || c.worker() >= workers || c.round() != round || got[c.worker()] != null) {
+                context.sendFailure(new SparkException("unexpected message: worker " + c.worker() + ", round "
+                        + c.round() + " of attempt " + c.attempt() + " (expecting round " + round + ")"));
+                return;
+            }
+            got[c.worker()] = c;
+            waiting[c.worker()] = context;
+            arrived++;
+            if (arrived < workers) {
+                return;
+            }
+            Average a = average(got);
+            if (a.params() != null) {
+                last = a;
+            }
+            byte[] reply = a.encode();
+            RpcCallContext[] replies = waiting;
+            got = new Contribution[workers];
+            waiting = new RpcCallContext[workers];
+            arrived = 0;
+            round++;
+            for (RpcCallContext r : replies) {
+                r.reply(reply);
+            }
+        }
+
+        /** {@link LeanRounds#average}'s arithmetic: sums in worker order over the workers that had data. */
+        private Average average(Contribution[] all) {
+            INDArray params = null;
+            INDArray state = null;
+            double score = 0;
+            int n = 0;
+            for (Contribution c : all) {
+                if (c.params() == null) {
+                    continue;
+                }
+                if (params == null) {
+                    params = c.params().array();
+                    state = c.state() == null ? null : c.state().array();
+                } else {
+                    params.addi(c.params().array());
+                    if (state != null && c.state() != null) {
+                        state.addi(c.state().array());
+                    }
+                }
+                score += c.score();
+                n++;
+            }
+            if (params == null) {
+                return new Average(null, null, 0, iteration, 0);
+            }
+            params.divi(n);
+            if (state != null) {
+                state.divi(n);
+            }
+            Nd4j.getExecutioner().commit();
+            iteration += frequency;
+            return new Average(LeanRounds.Flat.of(params), LeanRounds.Flat.of(state), score / n, iteration, n);
+        }
+
+        private void failWaiting(String why) {
+            for (int w = 0; w < workers; w++) {
+                if (waiting[w] != null) {
+                    waiting[w].sendFailure(new SparkException(why));
+                }
+            }
+            got = new Contribution[workers];
+            waiting = new RpcCallContext[workers];
+            arrived = 0;
+        }
+
+        @Override
+        public void onStop() {
+            stopped = true;
+            failWaiting("the averaging endpoint stopped (the fit ended)");
+        }
+    }
+}

@@ -117,13 +117,18 @@ public final class PreparedLayout {
      * definition level per value; one binary value per segment costs a copy.
      */
     public static StructType segmentSchema() {
+        return segmentSchema(DataTypes.createStructField(SEGMENT_VALUES, DataTypes.BinaryType, false));
+    }
+
+    /** The columns of a segment row, with {@code values} as the values' column. */
+    private static StructType segmentSchema(StructField values) {
         return DataTypes.createStructType(List.of(
                 DataTypes.createStructField("series_id", DataTypes.StringType, false),
                 DataTypes.createStructField("segment", DataTypes.IntegerType, false),
                 DataTypes.createStructField("start_ts", DataTypes.TimestampType, false),
                 DataTypes.createStructField("step_ms", DataTypes.LongType, false),
                 DataTypes.createStructField("length", DataTypes.IntegerType, false),
-                DataTypes.createStructField(SEGMENT_VALUES, DataTypes.BinaryType, false),
+                values,
                 DataTypes.createStructField("split", DataTypes.BinaryType, false)));
     }
 
@@ -184,15 +189,8 @@ public final class PreparedLayout {
 
     /** The earlier {@code segments/} schema, with {@link #SEGMENT_VALUES_ARRAYS}: what {@link #segmentValues} reads too. */
     public static StructType segmentArraySchema() {
-        return DataTypes.createStructType(List.of(
-                DataTypes.createStructField("series_id", DataTypes.StringType, false),
-                DataTypes.createStructField("segment", DataTypes.IntegerType, false),
-                DataTypes.createStructField("start_ts", DataTypes.TimestampType, false),
-                DataTypes.createStructField("step_ms", DataTypes.LongType, false),
-                DataTypes.createStructField("length", DataTypes.IntegerType, false),
-                DataTypes.createStructField(SEGMENT_VALUES_ARRAYS, DataTypes.createArrayType(
-                        DataTypes.createArrayType(DataTypes.FloatType, false), false), false),
-                DataTypes.createStructField("split", DataTypes.BinaryType, false)));
+        return segmentSchema(DataTypes.createStructField(SEGMENT_VALUES_ARRAYS, DataTypes.createArrayType(
+                DataTypes.createArrayType(DataTypes.FloatType, false), false), false));
     }
 
     public static StructType windowSchema() {

@@ -164,6 +164,30 @@ public final class LeanRounds {
 
     /** DL4J's {@code processResults}: mean parameters and updater state over the workers that had data. */
     static void average(SparkDl4jMultiLayer network, Result[] results, int averagingFrequency) {
+        Mean m = mean(results);
+        if (m == null) {
+            return;
+        }
+        MultiLayerNetwork net = network.getNetwork();
+        net.setParameters(m.params());
+        if (m.state() != null) {
+            net.getUpdater().setStateViewArray(null, m.state(), false);
+        }
+        network.setScore(m.score());
+        Nd4j.getExecutioner().commit();
+        MultiLayerConfiguration conf = net.getLayerWiseConfigurations();
+        conf.setIterationCount(conf.getIterationCount() + averagingFrequency);
+    }
+
+    /** A round's mean over the {@code workers} that had data: parameters, updater state (or null) and score. */
+    record Mean(INDArray params, INDArray state, double score, int workers) {
+    }
+
+    /**
+     * The mean of the results that have parameters, summed in the order given (worker order, as DL4J sums them); null
+     * when none has. The first result's arrays are summed into.
+     */
+    static Mean mean(Result[] results) {
         INDArray params = null;
         INDArray state = null;
         double score = 0;
@@ -185,19 +209,14 @@ public final class LeanRounds {
             n++;
         }
         if (params == null) {
-            return;
+            return null;
         }
-        MultiLayerNetwork net = network.getNetwork();
         params.divi(n);
-        net.setParameters(params);
         if (state != null) {
             state.divi(n);
-            net.getUpdater().setStateViewArray(null, state, false);
         }
-        network.setScore(score / n);
         Nd4j.getExecutioner().commit();
-        MultiLayerConfiguration conf = net.getLayerWiseConfigurations();
-        conf.setIterationCount(conf.getIterationCount() + averagingFrequency);
+        return new Mean(params, state, score / n, n);
     }
 
     /**

@@ -388,38 +388,21 @@ public final class RpcRounds {
             }
         }
 
-        /** {@link LeanRounds#average}'s arithmetic: sums in worker order over the workers that had data. */
+        /** {@link LeanRounds#mean} over the workers in worker order, and the iteration count after the round. */
         private Average average(Contribution[] all) {
-            INDArray params = null;
-            INDArray state = null;
-            double score = 0;
-            int n = 0;
-            for (Contribution c : all) {
-                if (c.params() == null) {
-                    continue;
-                }
-                if (params == null) {
-                    params = c.params().array();
-                    state = c.state() == null ? null : c.state().array();
-                } else {
-                    params.addi(c.params().array());
-                    if (state != null && c.state() != null) {
-                        state.addi(c.state().array());
-                    }
-                }
-                score += c.score();
-                n++;
+            LeanRounds.Result[] results = new LeanRounds.Result[all.length];
+            for (int w = 0; w < all.length; w++) {
+                Contribution c = all[w];
+                results[w] = c.params() == null ? new LeanRounds.Result() : new LeanRounds.Result(c.params().array(),
+                        c.state() == null ? null : c.state().array(), c.score());
             }
-            if (params == null) {
+            LeanRounds.Mean m = LeanRounds.mean(results);
+            if (m == null) {
                 return new Average(null, null, 0, iteration, 0);
             }
-            params.divi(n);
-            if (state != null) {
-                state.divi(n);
-            }
-            Nd4j.getExecutioner().commit();
             iteration += frequency;
-            return new Average(LeanRounds.Flat.of(params), LeanRounds.Flat.of(state), score / n, iteration, n);
+            return new Average(LeanRounds.Flat.of(m.params()), LeanRounds.Flat.of(m.state()), m.score(), iteration,
+                    m.workers());
         }
 
         private void failWaiting(String why) {

@@ -422,13 +422,24 @@ public final class PrepareFunctions {
      * {@link #internalFrame}), in the order {@link #windowRows(AssembledSeries, WindowSpec)} gives them.
      */
     public static Iterator<InternalRow> windowRows(AssembledSeries s, WindowSpec spec, SplitLabel only) {
+        return windowRows(s, spec, java.util.Objects.requireNonNull(only, "only"), false);
+    }
+
+    /** Rows of {@link PreparedLayout#windowSchema}, internal (see {@link #internalFrame}). */
+    public static Iterator<InternalRow> windowRows(AssembledSeries s, WindowSpec spec) {
+        return windowRows(s, spec, null, true);
+    }
+
+    /** The windows of split {@code only} (null: all), with the split column last when {@code withSplit}. */
+    private static Iterator<InternalRow> windowRows(AssembledSeries s, WindowSpec spec, SplitLabel only,
+                                                    boolean withSplit) {
         List<InternalRow> out = new ArrayList<>();
         UTF8String id = UTF8String.fromString(s.seriesId());
-        UnsafeRowWriter row = new UnsafeRowWriter(5);
+        UnsafeRowWriter row = new UnsafeRowWriter(withSplit ? 6 : 5);
         Windower w = new Windower(spec);
         for (Segment seg : s.segments()) {
             w.cut(seg, (sg, origin, history, split) -> {
-                if (split != only) {
+                if (only != null && split != only) {
                     return;
                 }
                 row.reset();
@@ -438,28 +449,9 @@ public final class PrepareFunctions {
                 row.write(2, origin);
                 row.write(3, micros(sg.timestamp(origin)));
                 row.write(4, history);
-                out.add(row.getRow().copy());
-            });
-        }
-        return out.iterator();
-    }
-
-    /** Rows of {@link PreparedLayout#windowSchema}, internal (see {@link #internalFrame}). */
-    public static Iterator<InternalRow> windowRows(AssembledSeries s, WindowSpec spec) {
-        List<InternalRow> out = new ArrayList<>();
-        UTF8String id = UTF8String.fromString(s.seriesId());
-        UnsafeRowWriter row = new UnsafeRowWriter(6);
-        Windower w = new Windower(spec);
-        for (Segment seg : s.segments()) {
-            w.cut(seg, (sg, origin, history, split) -> {
-                row.reset();
-                row.zeroOutNullBytes();
-                row.write(0, id);
-                row.write(1, sg.index);
-                row.write(2, origin);
-                row.write(3, micros(sg.timestamp(origin)));
-                row.write(4, history);
-                row.write(5, SPLIT_LABELS[split.code()]);
+                if (withSplit) {
+                    row.write(5, SPLIT_LABELS[split.code()]);
+                }
                 out.add(row.getRow().copy());
             });
         }

@@ -13,7 +13,9 @@ import io.tsforge.io.Storage;
 import io.tsforge.spark.PartitionCounts;
 import io.tsforge.spark.PrepareFunctions;
 import io.tsforge.spark.PreparedLayout;
+import io.tsforge.spark.RawCursor;
 import io.tsforge.spark.RawInput;
+import io.tsforge.spark.CsvLines;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
@@ -52,7 +54,10 @@ public final class PrepareJob {
         JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
 
         report.stage("read");
-        Dataset<Row> raw = RawInput.read(spark, in);
+        // CSV is read as text lines split by our own splitter (CsvLines: the rows Spark's CSV source gives, without its
+        // tokenizer on lines that need none and without the corrupt-record machinery); JSON and Parquet by Spark.
+        CsvLines csv = in.format() == ConfigKeys.InputFormat.CSV ? CsvLines.open(spark, in) : null;
+        Dataset<Row> raw = csv == null ? RawInput.read(spark, in) : null;
         // The main scan parses every row and keeps only the parsed fields of the valid ones for the shuffle by
         // series; it counts the rows it rejects, and the rows of each input partition: that count of the input is
         // taken before any parsing decision and is what the balance check below compares the stages' accounting with
@@ -61,11 +66,12 @@ public final class PrepareJob {
         LongAccumulator rejectedSeen = jsc.sc().longAccumulator("rows rejected by the parser");
         PartitionCounts rowsRead = new PartitionCounts();
         jsc.sc().register(rowsRead, "rows read per input partition");
-        JavaRDD<InternalRow> rawRows = raw.queryExecution().toRdd().toJavaRDD();
+        JavaRDD<InternalRow> rawRows = csv != null ? csv.lineRows() : raw.queryExecution().toRdd().toJavaRDD();
         // input order is (file name, position): the shuffle carries the file's rank instead of its name
-        Map<String, Integer> fileRanks = PrepareFunctions.fileRanks(raw.inputFiles());
+        Map<String, Integer> fileRanks = PrepareFunctions.fileRanks(csv != null ? csv.inputFiles() : raw.inputFiles());
         Dataset<Row> valid = PrepareFunctions.internalFrame(spark,
-                rawRows.mapPartitions(rows -> PrepareFunctions.parseValid(rows, in, rejectedSeen, rowsRead,
+                rawRows.mapPartitions(rows -> PrepareFunctions.parseValid(
+                        csv != null ? csv.cursor(rows) : RawCursor.of(rows, nv), in, rejectedSeen, rowsRead,
                         fileRanks)),
                 PrepareFunctions.validSchema(nv));
 
@@ -102,7 +108,7 @@ public final class PrepareJob {
             report.stage("quarantine");
             boolean anyRejected = rejectedSeen.value() > 0;
             Dataset<Row> rejected = anyRejected
-                    ? spark.createDataFrame(raw.javaRDD().mapPartitions(rows -> PrepareFunctions.parse(rows, in,
+                    ? spark.createDataFrame((csv != null ? csv.raw(spark) : raw).javaRDD().mapPartitions(rows -> PrepareFunctions.parse(rows, in,
                     true, null)), PrepareFunctions.parsedSchema(nv))
                     : spark.createDataFrame(jsc.<Row>emptyRDD().rdd(), PrepareFunctions.parsedSchema(nv));
             Map<String, Long> byReason = writeQuarantine(spark, rejected, in, out + "/" + PreparedLayout.QUARANTINE,

@@ -164,16 +164,20 @@ public final class PrepareFunctions {
      */
     public static Iterator<InternalRow> parseValid(Iterator<InternalRow> rows, InputSpec in, LongAccumulator rejected,
                                                    PartitionCounts rowsIn, java.util.Map<String, Integer> fileRanks) {
+        return parseValid(RawCursor.of(rows, in.valueColumns().size()), in, rejected, rowsIn, fileRanks);
+    }
+
+    /** {@link #parseValid(Iterator, InputSpec, LongAccumulator, PartitionCounts, java.util.Map)} on any raw cursor. */
+    public static Iterator<InternalRow> parseValid(RawCursor c, InputSpec in, LongAccumulator rejected,
+                                                   PartitionCounts rowsIn, java.util.Map<String, Integer> fileRanks) {
         int partition = org.apache.spark.TaskContext.getPartitionId();
         RawRowParser parser = in.rowParser();
         RawRowParser.Result r = parser.newResult();
         int nv = in.valueColumns().size();
-        String[] texts = new String[nv];
         boolean requireId = !in.wide();
         return new Iterator<>() {
-            // the source rows are reused buffers: the id's text is kept while consecutive rows share it
-            UTF8String lastId;
             String lastIdText;
+            UTF8String lastId;
             long seen;
             UTF8String lastFile;
             int lastFileRank;
@@ -184,24 +188,19 @@ public final class PrepareFunctions {
             boolean done;
 
             private InternalRow advance() {
-                while (rows.hasNext()) {
-                    InternalRow row = rows.next();
+                while (c.advance()) {
                     seen++;
-                    for (int i = 0; i < nv; i++) {
-                        texts[i] = text(row, 2 + i);
-                    }
-                    UTF8String id = row.isNullAt(0) ? null : row.getUTF8String(0);
-                    if (id != null && !id.equals(lastId)) {
-                        lastId = id.clone();
-                        lastIdText = lastId.toString();
-                    }
-                    parser.parse(requireId, id == null ? null : lastIdText, text(row, 1), texts,
-                            row.getBoolean(2 + nv), r);
+                    String id = c.id;
+                    parser.parse(requireId, id, c.ts, c.values, c.malformed, r);
                     if (!r.ok()) {
                         rejected.add(1);
                         continue;
                     }
-                    UTF8String file = row.getUTF8String(3 + nv);
+                    if (id != null && id != lastIdText && !id.equals(lastIdText)) {
+                        lastIdText = id;
+                        lastId = UTF8String.fromString(id);
+                    }
+                    UTF8String file = c.file;
                     if (!file.equals(lastFile)) {
                         Integer rank = fileRanks.get(file.toString());
                         if (rank == null) {
@@ -218,14 +217,14 @@ public final class PrepareFunctions {
                     if (id == null) {
                         out.setNullAt(0);
                     } else {
-                        out.write(0, id);
+                        out.write(0, lastId);
                     }
                     out.write(1, r.timestamp);
                     for (int i = 0; i < nv; i++) {
                         out.write(2 + i, r.values[i]);
                     }
                     out.write(2 + nv, lastFileRank);
-                    out.write(3 + nv, row.getLong(4 + nv));
+                    out.write(3 + nv, c.ord);
                     return out.getRow();
                 }
                 if (!done) {
@@ -253,10 +252,6 @@ public final class PrepareFunctions {
                 return next;
             }
         };
-    }
-
-    private static String text(InternalRow row, int i) {
-        return row.isNullAt(i) ? null : row.getUTF8String(i).toString();
     }
 
     /**

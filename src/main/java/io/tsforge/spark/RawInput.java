@@ -35,8 +35,7 @@ public final class RawInput {
         Dataset<Row> df;
         switch (in.format()) {
             case CSV -> {
-                StructType header = spark.read().option("header", "true").option("sep", in.csvDelimiter())
-                        .csv(in.path()).schema();
+                StructType header = csvHeader(spark, in);
                 StructType schema = header.add(CORRUPT, DataTypes.StringType);
                 df = spark.read().option("header", "true").option("sep", in.csvDelimiter())
                         .option("mode", "PERMISSIVE").option("columnNameOfCorruptRecord", CORRUPT)
@@ -47,13 +46,7 @@ public final class RawInput {
             default -> df = spark.read().parquet(in.path());
         }
         List<String> columns = Arrays.asList(df.columns());
-        if (in.idColumn() != null) {
-            requireColumn(columns, "input.idColumn", in.idColumn());
-        }
-        requireColumn(columns, "input.timeColumn", in.timeColumn());
-        for (String v : in.valueColumns()) {
-            requireColumn(columns, "input.valueColumns", v);
-        }
+        requireColumns(columns, in);
         List<Column> select = new ArrayList<>();
         select.add((in.wide() ? lit(in.seriesName()) : col(q(in.idColumn())).cast("string")).as("_id"));
         select.add(col(q(in.timeColumn())).cast("string").as("_ts"));
@@ -64,6 +57,22 @@ public final class RawInput {
         select.add(input_file_name().as("_file"));
         select.add(monotonically_increasing_id().as("_ord"));
         return df.select(select.toArray(new Column[0]));
+    }
+
+    /** The columns of a CSV input as Spark reads them from its header (all strings). */
+    static StructType csvHeader(SparkSession spark, InputSpec in) {
+        return spark.read().option("header", "true").option("sep", in.csvDelimiter()).csv(in.path()).schema();
+    }
+
+    /** Fails naming the key and the column when a column the input spec names is not among {@code columns}. */
+    static void requireColumns(List<String> columns, InputSpec in) {
+        if (in.idColumn() != null) {
+            requireColumn(columns, "input.idColumn", in.idColumn());
+        }
+        requireColumn(columns, "input.timeColumn", in.timeColumn());
+        for (String v : in.valueColumns()) {
+            requireColumn(columns, "input.valueColumns", v);
+        }
     }
 
     private static void requireColumn(List<String> columns, String key, String name) {

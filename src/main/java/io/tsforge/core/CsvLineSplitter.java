@@ -1,0 +1,148 @@
+package io.tsforge.core;
+
+import java.io.Serializable;
+import java.util.Arrays;
+
+/**
+ * Splits one CSV line (no line terminator) into the fields prepare reads, the way Spark's CSV source reads a line with
+ * {@code header=true}, all-string columns and {@code mode=PERMISSIVE}: a field that is empty becomes null, a line whose
+ * number of fields differs from the header's is malformed (its fields are still taken by position, missing ones null,
+ * extra ones ignored), and lines that are blank after {@link String#trim()} or start with the comment character are not
+ * data.
+ *
+ * <p>The fast path is a plain split on a one-character delimiter, taken only for a line that holds neither the quote nor
+ * the escape character: on such a line a CSV parser has nothing to interpret, every delimiter ends a field. Any other
+ * line (quotes, escapes, a multi-character delimiter, more fields than the parser's limit) goes to the {@link Tokenizer}
+ * given, which the Spark layer sets up exactly as Spark sets up its own CSV parser, so both paths give Spark's fields.
+ */
+public final class CsvLineSplitter implements Serializable {
+
+    /** A full CSV parser for one line: its fields in order (an empty field as "" or null), or null for no record. */
+    public interface Tokenizer {
+        String[] tokens(String line);
+    }
+
+    private final String delimiter;
+    private final char delim;
+    private final boolean singleChar;
+    private final char quote;
+    private final char escape;
+    private final char comment;
+    private final int columns;
+    private final int maxColumns;
+    private final int[] slotOf;
+    private final int[] columnOf;
+    private final int slots;
+
+    /**
+     * @param delimiter  the field delimiter (one or more characters)
+     * @param quote      the quote character; a line holding it goes to the tokenizer
+     * @param escape     the escape character; a line holding it goes to the tokenizer
+     * @param comment    a line starting with it is not data ({@code '\0'} in Spark when no comment is set)
+     * @param columns    the header's number of fields: a line with another count is malformed
+     * @param maxColumns the tokenizer's limit on fields per line: a longer line goes to the tokenizer (which rejects it)
+     * @param selected   the column index of each output slot, each index at most once
+     */
+    public CsvLineSplitter(String delimiter, char quote, char escape, char comment, int columns, int maxColumns,
+                           int... selected) {
+        if (delimiter == null || delimiter.isEmpty()) {
+            throw new IllegalArgumentException("the delimiter is empty");
+        }
+        this.delimiter = delimiter;
+        this.delim = delimiter.charAt(0);
+        this.singleChar = delimiter.length() == 1 && delim != quote && delim != escape && delim != '\n'
+                && delim != '\r';
+        this.quote = quote;
+        this.escape = escape;
+        this.comment = comment;
+        this.columns = columns;
+        this.maxColumns = maxColumns;
+        this.slots = selected.length;
+        this.columnOf = selected.clone();
+        int max = Arrays.stream(selected).max().orElse(-1);
+        this.slotOf = new int[max + 1];
+        Arrays.fill(slotOf, -1);
+        for (int s = 0; s < selected.length; s++) {
+            int c = selected[s];
+            if (c < 0 || c >= columns) {
+                throw new IllegalArgumentException("column " + c + " is not among the " + columns + " columns");
+            }
+            if (slotOf[c] >= 0) {
+                throw new IllegalArgumentException("column " + c + " is selected twice");
+            }
+            slotOf[c] = s;
+        }
+    }
+
+    /** The delimiter this splitter was made with. */
+    public String delimiter() {
+        return delimiter;
+    }
+
+    /** Whether a line is blank after {@link String#trim()} (Spark drops it, and skips it when looking for the header). */
+    public static boolean isBlank(String line) {
+        int n = line.length();
+        for (int i = 0; i < n; i++) {
+            if (line.charAt(i) > ' ') {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Whether a line is a data line: not blank and not starting with the comment character. */
+    public boolean isData(String line) {
+        return !isBlank(line) && line.charAt(0) != comment;
+    }
+
+    /** Whether {@link #split} takes the fast path for this line (no quote, no escape, one-character delimiter). */
+    public boolean plain(String line) {
+        return singleChar && line.indexOf(quote) < 0 && line.indexOf(escape) < 0;
+    }
+
+    /**
+     * Writes the selected fields of a data line into {@code out} (one per selected column, null for an empty or
+     * missing field) and returns whether the line is malformed (its field count is not the header's).
+     */
+    public boolean split(String line, String[] out, Tokenizer full) {
+        if (plain(line)) {
+            Arrays.fill(out, 0, slots, null);
+            int n = line.length();
+            int start = 0;
+            int field = 0;
+            while (true) {
+                int end = line.indexOf(delim, start);
+                if (end < 0) {
+                    end = n;
+                }
+                if (field < slotOf.length && slotOf[field] >= 0 && end > start) {
+                    out[slotOf[field]] = line.substring(start, end);
+                }
+                field++;
+                if (end == n) {
+                    break;
+                }
+                if (field >= maxColumns) {
+                    return splitFull(line, out, full);  // the parser's own error for too many fields
+                }
+                start = end + 1;
+            }
+            return field != columns;
+        }
+        return splitFull(line, out, full);
+    }
+
+    private boolean splitFull(String line, String[] out, Tokenizer full) {
+        String[] tokens = full.tokens(line);
+        if (tokens == null) {
+            Arrays.fill(out, 0, slots, null);
+            return true;  // no record at all: every field null, malformed
+        }
+        for (int s = 0; s < slots; s++) {
+            int c = columnOf[s];
+            String t = c < tokens.length ? tokens[c] : null;
+            out[s] = t == null || t.isEmpty() ? null : t;
+        }
+        return tokens.length != columns;
+    }
+}

@@ -1,0 +1,222 @@
+package io.tsforge.spark;
+
+import com.univocity.parsers.csv.CsvParser;
+import io.tsforge.config.InputSpec;
+import io.tsforge.core.CsvLineSplitter;
+import org.apache.spark.TaskContext;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.catalyst.InternalRow;
+import org.apache.spark.sql.catalyst.csv.CSVOptions;
+import org.apache.spark.sql.catalyst.expressions.GenericInternalRow;
+import org.apache.spark.sql.types.StructType;
+import org.apache.spark.unsafe.types.UTF8String;
+import scala.Tuple2;
+
+import java.io.Serializable;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Iterator;
+import java.util.List;
+import java.util.NoSuchElementException;
+
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.expr;
+import static org.apache.spark.sql.functions.input_file_name;
+
+/**
+ * prepare's CSV input read as text lines (Spark's text source: the same files, splits, partitions and line breaks as
+ * its CSV source) and split by {@link CsvLineSplitter}, instead of Spark's CSV source with its corrupt-record column.
+ * The rows are those {@link RawInput#read} gives for the same input: the header line (the first non-blank line of each
+ * file, taken from the split that starts the file) and blank lines are dropped, a line with the wrong number of fields
+ * is malformed and keeps its fields by position, empty fields are null, {@code _ord} is Spark's
+ * {@code monotonically_increasing_id} of the row (partition index, then the row's rank among the partition's rows).
+ * Lines holding quotes or escapes, and every line when the delimiter is longer than one character, are tokenized by
+ * univocity set up by Spark's own {@link CSVOptions}, as Spark's CSV source tokenizes every line.
+ */
+public final class CsvLines implements Serializable {
+
+    private final String path;
+    private final String delimiter;
+    private final int columns;
+    private final int[] selected;
+    private final boolean wide;
+    private final String seriesName;
+    private final int values;
+    private transient Dataset<Row> lines;
+    private transient String[] files;
+
+    private CsvLines(String path, String delimiter, int columns, int[] selected, boolean wide, String seriesName,
+                     int values) {
+        this.path = path;
+        this.delimiter = delimiter;
+        this.columns = columns;
+        this.selected = selected;
+        this.wide = wide;
+        this.seriesName = seriesName;
+        this.values = values;
+    }
+
+    /**
+     * The lines of a CSV input, with the columns prepare reads located in its header (Spark's header, as
+     * {@link RawInput#read} reads it: missing columns fail there naming the key and column).
+     */
+    public static CsvLines open(SparkSession spark, InputSpec in) {
+        StructType header = RawInput.csvHeader(spark, in);
+        List<String> names = Arrays.asList(header.fieldNames());
+        RawInput.requireColumns(names, in);
+        List<Integer> sel = new ArrayList<>();
+        if (!in.wide()) {
+            sel.add(names.indexOf(in.idColumn()));
+        }
+        sel.add(names.indexOf(in.timeColumn()));
+        for (String v : in.valueColumns()) {
+            sel.add(names.indexOf(v));
+        }
+        CsvLines c = new CsvLines(in.path(), in.csvDelimiter(), names.size(),
+                sel.stream().mapToInt(Integer::intValue).toArray(), in.wide(), in.seriesName(),
+                in.valueColumns().size());
+        Dataset<Row> text = spark.read().text(in.path());
+        c.files = text.inputFiles();
+        c.lines = text.select(col("value"), input_file_name(), expr("input_file_block_start()"));
+        return c;
+    }
+
+    /** The input files, as {@code Dataset.inputFiles()} names them (the names the rows' {@code _file} carries). */
+    public String[] inputFiles() {
+        return files.clone();
+    }
+
+    /** The text rows {@code value, file, block start} the cursors read. */
+    public JavaRDD<InternalRow> lineRows() {
+        return lines.queryExecution().toRdd().toJavaRDD();
+    }
+
+    /** Spark's CSV options for this input, as its CSV source builds them from prepare's read options. */
+    static CSVOptions sparkOptions(String delimiter) {
+        scala.collection.immutable.Map<String, String> m = scala.collection.immutable.Map$.MODULE$.empty();
+        m = m.$plus(new Tuple2<>("header", "true")).$plus(new Tuple2<>("sep", delimiter))
+                .$plus(new Tuple2<>("mode", "PERMISSIVE"))
+                .$plus(new Tuple2<>("columnNameOfCorruptRecord", RawInput.CORRUPT));
+        return new CSVOptions(m, false, "UTC");
+    }
+
+    /** A splitter of this input's lines with Spark's delimiter, quote, escape and comment characters. */
+    public static CsvLineSplitter splitter(String delimiter, int columns, int... selected) {
+        CSVOptions o = sparkOptions(delimiter);
+        return new CsvLineSplitter(o.delimiter(), o.quote(), o.escape(), o.comment(), columns, o.maxColumns(),
+                selected);
+    }
+
+    /** univocity set up as Spark's CSV source sets it up, one line at a time (as Spark parses without multiLine). */
+    public static CsvLineSplitter.Tokenizer sparkTokenizer(String delimiter) {
+        CsvParser parser = new CsvParser(sparkOptions(delimiter).asParserSettings());
+        return parser::parseLine;
+    }
+
+    /** Walks the data lines of one partition of {@link #lineRows()}: the fields of one raw row at a time. */
+    public Cursor cursor(Iterator<InternalRow> rows) {
+        return new Cursor(rows);
+    }
+
+    /** One raw row at a time ({@link RawInput#schema}'s fields), read from text lines. */
+    public final class Cursor extends RawCursor {
+        private final Iterator<InternalRow> rows;
+        private final CsvLineSplitter splitter = splitter(delimiter, columns, selected);
+        private final CsvLineSplitter.Tokenizer full = sparkTokenizer(delimiter);
+        private final String[] fields = new String[selected.length];
+        private final long ordBase = ((long) TaskContext.getPartitionId()) << 33;
+        private final int first = wide ? 0 : 1;
+        private long rank;
+        private UTF8String lastFile;
+        private boolean headerPending;
+
+        private Cursor(Iterator<InternalRow> rows) {
+            super(CsvLines.this.values);
+            this.rows = rows;
+        }
+
+        /** Moves to the next data row; false at the end of the partition. */
+        @Override
+        public boolean advance() {
+            while (rows.hasNext()) {
+                InternalRow row = rows.next();
+                UTF8String f = row.getUTF8String(1);
+                if (!f.equals(lastFile)) {
+                    lastFile = f.clone();
+                    // Spark's CSV source drops the header in the split that starts the file (file.start == 0)
+                    headerPending = row.getLong(2) == 0;
+                }
+                String line = row.getUTF8String(0).toString();
+                if (headerPending) {
+                    if (!CsvLineSplitter.isBlank(line)) {
+                        headerPending = false;
+                    }
+                    continue;
+                }
+                if (!splitter.isData(line)) {
+                    continue;
+                }
+                malformed = splitter.split(line, fields, full);
+                id = wide ? seriesName : fields[0];
+                ts = fields[first];
+                System.arraycopy(fields, first + 1, values, 0, values.length);
+                file = lastFile;
+                ord = ordBase + rank++;
+                return true;
+            }
+            return false;
+        }
+    }
+
+    /**
+     * The raw rows ({@link RawInput#schema}, internal) of one partition of {@link #lineRows()}: what the quarantine
+     * pass reads.
+     */
+    public Iterator<InternalRow> rawRows(Iterator<InternalRow> rows) {
+        Cursor c = cursor(rows);
+        return new Iterator<>() {
+            boolean fetched;
+            boolean more;
+
+            @Override
+            public boolean hasNext() {
+                if (!fetched) {
+                    more = c.advance();
+                    fetched = true;
+                }
+                return more;
+            }
+
+            @Override
+            public InternalRow next() {
+                if (!hasNext()) {
+                    throw new NoSuchElementException();
+                }
+                fetched = false;
+                Object[] out = new Object[2 + values + 3];
+                out[0] = utf8(c.id);
+                out[1] = utf8(c.ts);
+                for (int i = 0; i < values; i++) {
+                    out[2 + i] = utf8(c.values[i]);
+                }
+                out[2 + values] = c.malformed;
+                out[3 + values] = c.file.clone();
+                out[4 + values] = c.ord;
+                return new GenericInternalRow(out);
+            }
+        };
+    }
+
+    /** The raw rows as a DataFrame of {@link RawInput#schema}. */
+    public Dataset<Row> raw(SparkSession spark) {
+        return PrepareFunctions.internalFrame(spark, lineRows().mapPartitions(this::rawRows),
+                RawInput.schema(values));
+    }
+
+    private static UTF8String utf8(String s) {
+        return s == null ? null : UTF8String.fromString(s);
+    }
+}

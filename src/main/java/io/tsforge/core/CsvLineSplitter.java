@@ -5,10 +5,12 @@ import java.util.Arrays;
 
 /**
  * Splits one CSV line (no line terminator) into the fields prepare reads, the way Spark's CSV source reads a line with
- * {@code header=true}, all-string columns and {@code mode=PERMISSIVE}: a field that is empty becomes null, a line whose
- * number of fields differs from the header's is malformed (its fields are still taken by position, missing ones null,
- * extra ones ignored), and lines that are blank after {@link String#trim()} or start with the comment character are not
- * data.
+ * {@code header=true}, all-string columns and {@code mode=PERMISSIVE}: a field that is empty becomes null, fields are
+ * taken by position (missing ones null, extra ones ignored), and lines that are blank after {@link String#trim()} or
+ * start with the comment character (when one is set) are not data. Whether a line with another number of fields than
+ * the header is malformed depends, as in Spark, on column pruning: Spark's parser checks the count only when it reads
+ * every column of the header; when it reads fewer ({@code pruned}), its tokenizer returns just the selected fields and
+ * no line is malformed for its count.
  *
  * <p>The fast path is a plain split on a one-character delimiter, taken only for a line that holds neither the quote nor
  * the escape character: on such a line a CSV parser has nothing to interpret, every delimiter ends a field. Any other
@@ -33,18 +35,23 @@ public final class CsvLineSplitter implements Serializable {
     private final int[] slotOf;
     private final int[] columnOf;
     private final int slots;
+    private final boolean pruned;
+    private final int[] ascending;
 
     /**
      * @param delimiter  the field delimiter (one or more characters)
      * @param quote      the quote character; a line holding it goes to the tokenizer
      * @param escape     the escape character; a line holding it goes to the tokenizer
-     * @param comment    a line starting with it is not data ({@code '\0'} in Spark when no comment is set)
-     * @param columns    the header's number of fields: a line with another count is malformed
+     * @param comment    a line starting with it is not data; {@code '\0'}: no comment character (Spark's default)
+     * @param columns    the header's number of fields
      * @param maxColumns the tokenizer's limit on fields per line: a longer line goes to the tokenizer (which rejects it)
+     * @param pruned     whether Spark's parser selects the read columns (column pruning on, fewer columns read than
+     *                   the header has): the field count is not checked, and the {@link Tokenizer} returns only the
+     *                   selected fields, in ascending column order; otherwise it returns every field
      * @param selected   the column index of each output slot, each index at most once
      */
     public CsvLineSplitter(String delimiter, char quote, char escape, char comment, int columns, int maxColumns,
-                           int... selected) {
+                           boolean pruned, int... selected) {
         if (delimiter == null || delimiter.isEmpty()) {
             throw new IllegalArgumentException("the delimiter is empty");
         }
@@ -72,6 +79,14 @@ public final class CsvLineSplitter implements Serializable {
             }
             slotOf[c] = s;
         }
+        this.pruned = pruned;
+        this.ascending = selected.clone();
+        Arrays.sort(ascending);
+    }
+
+    /** The selected column indexes in ascending order: the order of a pruned tokenizer's fields. */
+    public int[] ascendingColumns() {
+        return ascending.clone();
     }
 
     /** The delimiter this splitter was made with. */
@@ -92,7 +107,7 @@ public final class CsvLineSplitter implements Serializable {
 
     /** Whether a line is a data line: not blank and not starting with the comment character. */
     public boolean isData(String line) {
-        return !isBlank(line) && line.charAt(0) != comment;
+        return !isBlank(line) && (comment == '\0' || line.charAt(0) != comment);
     }
 
     /** Whether {@link #split} takes the fast path for this line (no quote, no escape, one-character delimiter). */
@@ -127,7 +142,7 @@ public final class CsvLineSplitter implements Serializable {
                 }
                 start = end + 1;
             }
-            return field != columns;
+            return !pruned && field != columns;
         }
         return splitFull(line, out, full);
     }
@@ -137,6 +152,14 @@ public final class CsvLineSplitter implements Serializable {
         if (tokens == null) {
             Arrays.fill(out, 0, slots, null);
             return true;  // no record at all: every field null, malformed
+        }
+        if (pruned) {
+            // the selected fields only, in ascending column order
+            for (int k = 0; k < ascending.length; k++) {
+                String t = k < tokens.length ? tokens[k] : null;
+                out[slotOf[ascending[k]]] = t == null || t.isEmpty() ? null : t;
+            }
+            return tokens.length != slots;
         }
         for (int s = 0; s < slots; s++) {
             int c = columnOf[s];

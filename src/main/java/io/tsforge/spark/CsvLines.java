@@ -45,11 +45,13 @@ public final class CsvLines implements Serializable {
     private final boolean wide;
     private final String seriesName;
     private final int values;
+    private final boolean pruned;
     private transient Dataset<Row> lines;
     private transient String[] files;
 
     private CsvLines(String path, String delimiter, int columns, int[] selected, boolean wide, String seriesName,
-                     int values) {
+                     int values, boolean pruned) {
+        this.pruned = pruned;
         this.path = path;
         this.delimiter = delimiter;
         this.columns = columns;
@@ -75,9 +77,12 @@ public final class CsvLines implements Serializable {
         for (String v : in.valueColumns()) {
             sel.add(names.indexOf(v));
         }
+        // Spark's CSV parser reads only the selected columns when column pruning is on and fewer columns are read
+        // than the header has: it then checks no line's field count (see CsvLineSplitter)
+        boolean pruning = Boolean.parseBoolean(spark.conf().get("spark.sql.csv.parser.columnPruning.enabled", "true"));
         CsvLines c = new CsvLines(in.path(), in.csvDelimiter(), names.size(),
                 sel.stream().mapToInt(Integer::intValue).toArray(), in.wide(), in.seriesName(),
-                in.valueColumns().size());
+                in.valueColumns().size(), pruning && sel.size() < names.size());
         Dataset<Row> text = spark.read().text(in.path());
         c.files = text.inputFiles();
         c.lines = text.select(col("value"), input_file_name(), expr("input_file_block_start()"));
@@ -104,15 +109,23 @@ public final class CsvLines implements Serializable {
     }
 
     /** A splitter of this input's lines with Spark's delimiter, quote, escape and comment characters. */
-    public static CsvLineSplitter splitter(String delimiter, int columns, int... selected) {
+    public static CsvLineSplitter splitter(String delimiter, int columns, boolean pruned, int... selected) {
         CSVOptions o = sparkOptions(delimiter);
-        return new CsvLineSplitter(o.delimiter(), o.quote(), o.escape(), o.comment(), columns, o.maxColumns(),
-                selected);
+        return new CsvLineSplitter(o.delimiter(), o.quote(), o.escape(), o.isCommentSet() ? o.comment() : '\0',
+                columns, o.maxColumns(), pruned, selected);
     }
 
-    /** univocity set up as Spark's CSV source sets it up, one line at a time (as Spark parses without multiLine). */
-    public static CsvLineSplitter.Tokenizer sparkTokenizer(String delimiter) {
-        CsvParser parser = new CsvParser(sparkOptions(delimiter).asParserSettings());
+    /**
+     * univocity set up as Spark's CSV source sets it up, one line at a time (as Spark parses without multiLine): with
+     * the splitter's ascending column selection when pruned.
+     */
+    public static CsvLineSplitter.Tokenizer sparkTokenizer(String delimiter, CsvLineSplitter splitter, boolean pruned) {
+        var settings = sparkOptions(delimiter).asParserSettings();
+        if (pruned) {
+            settings.selectIndexes(java.util.Arrays.stream(splitter.ascendingColumns()).boxed()
+                    .toArray(Integer[]::new));
+        }
+        CsvParser parser = new CsvParser(settings);
         return parser::parseLine;
     }
 
@@ -124,8 +137,8 @@ public final class CsvLines implements Serializable {
     /** One raw row at a time ({@link RawInput#schema}'s fields), read from text lines. */
     public final class Cursor extends RawCursor {
         private final Iterator<InternalRow> rows;
-        private final CsvLineSplitter splitter = splitter(delimiter, columns, selected);
-        private final CsvLineSplitter.Tokenizer full = sparkTokenizer(delimiter);
+        private final CsvLineSplitter splitter = splitter(delimiter, columns, pruned, selected);
+        private final CsvLineSplitter.Tokenizer full = sparkTokenizer(delimiter, splitter, pruned);
         private final String[] fields = new String[selected.length];
         private final long ordBase = ((long) TaskContext.getPartitionId()) << 33;
         private final int first = wide ? 0 : 1;

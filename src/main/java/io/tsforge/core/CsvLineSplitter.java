@@ -12,10 +12,11 @@ import java.util.Arrays;
  * every column of the header; when it reads fewer ({@code pruned}), its tokenizer returns just the selected fields and
  * no line is malformed for its count.
  *
- * <p>The fast path is a plain split on a one-character delimiter, taken only for a line that holds neither the quote nor
- * the escape character: on such a line a CSV parser has nothing to interpret, every delimiter ends a field. Any other
- * line (quotes, escapes, a multi-character delimiter, more fields than the parser's limit) goes to the {@link Tokenizer}
- * given, which the Spark layer sets up exactly as Spark sets up its own CSV parser, so both paths give Spark's fields.
+ * <p>The fast path is a plain split on a one-character delimiter, taken only for a line that holds neither the quote
+ * nor the escape character: on such a line a CSV parser has nothing to interpret, every delimiter ends a field. Any
+ * other line (quotes, escapes, a multi-character delimiter, more fields than the parser's limit) goes to the
+ * {@link Tokenizer} given, which the Spark layer sets up exactly as Spark sets up its own CSV parser, so both paths
+ * give Spark's fields.
  */
 public final class CsvLineSplitter implements Serializable {
 
@@ -44,7 +45,7 @@ public final class CsvLineSplitter implements Serializable {
      * @param escape     the escape character; a line holding it goes to the tokenizer
      * @param comment    a line starting with it is not data; {@code '\0'}: no comment character (Spark's default)
      * @param columns    the header's number of fields
-     * @param maxColumns the tokenizer's limit on fields per line: a longer line goes to the tokenizer (which rejects it)
+     * @param maxColumns the tokenizer's limit on fields per line: a longer line goes to the tokenizer (which fails)
      * @param pruned     whether Spark's parser selects the read columns (column pruning on, fewer columns read than
      *                   the header has): the field count is not checked, and the {@link Tokenizer} returns only the
      *                   selected fields, in ascending column order; otherwise it returns every field
@@ -94,7 +95,7 @@ public final class CsvLineSplitter implements Serializable {
         return delimiter;
     }
 
-    /** Whether a line is blank after {@link String#trim()} (Spark drops it, and skips it when looking for the header). */
+    /** Whether a line is blank after {@link String#trim()} (Spark drops it, and skips it looking for the header). */
     public static boolean isBlank(String line) {
         int n = line.length();
         for (int i = 0; i < n; i++) {

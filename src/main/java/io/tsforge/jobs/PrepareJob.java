@@ -107,8 +107,9 @@ public final class PrepareJob {
 
             report.stage("quarantine");
             boolean anyRejected = rejectedSeen.value() > 0;
+            Dataset<Row> rawAgain = csv != null ? csv.raw(spark) : raw;
             Dataset<Row> rejected = anyRejected
-                    ? spark.createDataFrame((csv != null ? csv.raw(spark) : raw).javaRDD().mapPartitions(rows -> PrepareFunctions.parse(rows, in,
+                    ? spark.createDataFrame(rawAgain.javaRDD().mapPartitions(rows -> PrepareFunctions.parse(rows, in,
                     true, null)), PrepareFunctions.parsedSchema(nv))
                     : spark.createDataFrame(jsc.<Row>emptyRDD().rdd(), PrepareFunctions.parsedSchema(nv));
             Map<String, Long> byReason = writeQuarantine(spark, rejected, in, out + "/" + PreparedLayout.QUARANTINE,

@@ -23,6 +23,7 @@ import static org.apache.spark.sql.functions.monotonically_increasing_id;
  * Reads raw readings of any supported format into one uniform shape: {@code _id, _ts, _v0.._vN} as text (so that every
  * parse failure can be quarantined with the text that caused it), {@code _malformed} (the line did not fit the
  * header), {@code _file} and {@code _ord} (input order, which decides {@code series.duplicates=first|last}).
+ * prepare reads CSV through {@link CsvLines}, which gives the same rows as this reader's CSV case (tested against it).
  */
 public final class RawInput {
 

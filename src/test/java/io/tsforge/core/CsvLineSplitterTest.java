@@ -136,8 +136,10 @@ class CsvLineSplitterTest {
 
     @Test
     void badSelectionsFail() {
-        assertThrows(IllegalArgumentException.class, () -> new CsvLineSplitter(",", '"', '\\', '\0', 2, 10, false, 0, 2));
-        assertThrows(IllegalArgumentException.class, () -> new CsvLineSplitter(",", '"', '\\', '\0', 2, 10, false, 1, 1));
+        assertThrows(IllegalArgumentException.class,
+                () -> new CsvLineSplitter(",", '"', '\\', '\0', 2, 10, false, 0, 2));
+        assertThrows(IllegalArgumentException.class,
+                () -> new CsvLineSplitter(",", '"', '\\', '\0', 2, 10, false, 1, 1));
         assertThrows(IllegalArgumentException.class, () -> new CsvLineSplitter("", '"', '\\', '\0', 2, 10, false, 0));
     }
 }

@@ -46,7 +46,8 @@ class CsvLinesSparkTest {
             + "a,\"\",x,11\r\n"
             + "a,2024-01-01T12:00:00Z,x,12";
 
-    static final String B = "\n\n  \nid,ts,other,v\nb,2024-01-01T00:00:00Z,x,1\nid,ts,other,v\nb,2024-01-01T01:00:00Z,,2\n";
+    static final String B = "\n\n  \nid,ts,other,v\nb,2024-01-01T00:00:00Z,x,1\nid,ts,other,v\n"
+            + "b,2024-01-01T01:00:00Z,,2\n";
 
     static final String C = "id,ts,other,v\rc,2024-01-01T00:00:00Z,x,1\rc,2024-01-01T01:00:00Z,x,2\r";
 

@@ -41,6 +41,7 @@ public final class RoundTrainingMaster extends ParameterAveragingTrainingMaster 
     private final int workers;
     private final int frequency;
     private final long seed;
+    private final long epochSeed;
     private final long[] partitionSizes;
     private final ConfigKeys.AveragingRounds mode;
 
@@ -50,7 +51,7 @@ public final class RoundTrainingMaster extends ParameterAveragingTrainingMaster 
      */
     public RoundTrainingMaster(Builder builder, int workers, int averagingFrequency, long seed,
                                long[] partitionSizes) {
-        this(builder, workers, averagingFrequency, seed, partitionSizes, ConfigKeys.AveragingRounds.RPC);
+        this(builder, workers, averagingFrequency, seed, seed, partitionSizes, ConfigKeys.AveragingRounds.RPC);
     }
 
     /**
@@ -63,11 +64,23 @@ public final class RoundTrainingMaster extends ParameterAveragingTrainingMaster 
      */
     public RoundTrainingMaster(Builder builder, int workers, int averagingFrequency, long seed,
                                long[] partitionSizes, ConfigKeys.AveragingRounds mode) {
+        this(builder, workers, averagingFrequency, seed, seed, partitionSizes, mode);
+    }
+
+    /**
+     * @param dealSeed  the seed of the deal of the minibatches to the workers: the same for every epoch of a fit, so
+     *                  that a worker keeps its minibatches from epoch to epoch (and, with {@code rpc}, the dealt RDD
+     *                  is kept instead of shuffled again)
+     * @param epochSeed the seed of this epoch's order of each worker's minibatches over the rounds
+     */
+    public RoundTrainingMaster(Builder builder, int workers, int averagingFrequency, long dealSeed, long epochSeed,
+                               long[] partitionSizes, ConfigKeys.AveragingRounds mode) {
         super(withLargestShare(builder, workers, averagingFrequency, partitionSizes));
         this.mode = mode;
         this.workers = workers;
         this.frequency = averagingFrequency;
-        this.seed = seed;
+        this.seed = dealSeed;
+        this.epochSeed = epochSeed;
         this.partitionSizes = partitionSizes.clone();
     }
 
@@ -108,23 +121,34 @@ public final class RoundTrainingMaster extends ParameterAveragingTrainingMaster 
         if (n == 0) {
             return;
         }
-        Deal deal = new Deal(n, workers, frequency, seed);
-        JavaPairRDD<Long, DataSet> keyed = data.mapPartitionsWithIndex((index, it) -> {
-                    long first = offsets[index];
-                    List<Tuple2<Long, DataSet>> out = new ArrayList<>();
-                    long i = first;
-                    while (it.hasNext()) {
-                        out.add(new Tuple2<>(deal.slot(i++), it.next()));
-                    }
-                    return out.iterator();
-                }, true)
-                .mapToPair(t -> t);
+        Deal deal = new Deal(n, workers, frequency, seed, epochSeed);
         ConfigKeys.AveragingRounds m = mode;
         if (collectTrainingStats || statsStorage != null || (listeners != null && !listeners.isEmpty())
                 || repartition == org.deeplearning4j.spark.api.Repartition.Always) {
             // training stats, listeners and DL4J's repartitioning of every round are only in DL4J's rounds
             m = ConfigKeys.AveragingRounds.DL4J;
         }
+        org.apache.spark.SparkContext sc = data.context();
+        if (m == ConfigKeys.AveragingRounds.RPC && (workers > sc.defaultParallelism()
+                / Math.max(1, sc.conf().getInt("spark.task.cpus", 1))
+                || sc.conf().getBoolean("spark.dynamicAllocation.enabled", false))) {
+            // a barrier stage needs all its tasks running at once (Spark would wait for the slots, then fail)
+            m = ConfigKeys.AveragingRounds.JOBS;
+        }
+        // rpc: keyed by the dealt slot, which only fixes the worker (the tasks order their minibatches by the epoch's
+        // slots); jobs and dl4j: keyed by the epoch's slot, which fixes round and worker
+        boolean rpc = m == ConfigKeys.AveragingRounds.RPC;
+        JavaPairRDD<Long, DataSet> keyed = data.mapPartitionsWithIndex((index, it) -> {
+                    long first = offsets[index];
+                    List<Tuple2<Long, DataSet>> out = new ArrayList<>();
+                    long i = first;
+                    while (it.hasNext()) {
+                        long s = rpc ? deal.dealt(i++) : deal.slot(i++);
+                        out.add(new Tuple2<>(s, it.next()));
+                    }
+                    return out.iterator();
+                }, true)
+                .mapToPair(t -> t);
         if (m == ConfigKeys.AveragingRounds.DL4J) {
             JavaRDD<DataSet> dealt = keyed.repartitionAndSortWithinPartitions(new SlotPartitioner(deal)).values();
             for (int r = 0; r < deal.rounds; r++) {
@@ -134,31 +158,15 @@ public final class RoundTrainingMaster extends ParameterAveragingTrainingMaster 
             }
             return;
         }
-        // Not sorted by the shuffle (its reader would sort with an ExternalSorter that estimates the size of the
-        // DataSets by walking them, measured as a good part of the tasks' time): each task sorts its few minibatches
-        // by slot, the order the sorted shuffle gives DL4J's rounds. The shuffle writes with DealSerializer, not
-        // Kryo (see there).
-        org.apache.spark.SparkContext sc = data.context();
-        if (m == ConfigKeys.AveragingRounds.RPC && (workers > sc.defaultParallelism()
-                / Math.max(1, sc.conf().getInt("spark.task.cpus", 1))
-                || sc.conf().getBoolean("spark.dynamicAllocation.enabled", false))) {
-            // a barrier stage needs all its tasks running at once (Spark would wait for the slots, then fail)
-            m = ConfigKeys.AveragingRounds.JOBS;
-        }
         LeanRounds.Session session = LeanRounds.session(sc, network.getNetwork());
-        Partitioner partitioner = m == ConfigKeys.AveragingRounds.RPC ? new WorkerPartitioner(deal)
-                : new SlotPartitioner(deal);
-        org.apache.spark.rdd.ShuffledRDD<Long, DataSet, DataSet> shuffled = new org.apache.spark.rdd.ShuffledRDD<>(
-                keyed.rdd(), partitioner, ClassTag$.MODULE$.apply(Long.class),
-                ClassTag$.MODULE$.apply(DataSet.class), ClassTag$.MODULE$.apply(DataSet.class));
-        shuffled.setSerializer(new DealSerializer());
-        @SuppressWarnings({"unchecked", "rawtypes"})
-        org.apache.spark.rdd.RDD<Tuple2<Long, DataSet>> dealt = (org.apache.spark.rdd.RDD) shuffled;
-        if (m == ConfigKeys.AveragingRounds.RPC) {
-            RpcRounds.epoch(network, dealt, deal, session, batchSizePerWorker, averagingFrequency, prefetchNumBatches,
-                    saveUpdater, trainingHookList);
+        if (rpc) {
+            KeptKey key = new KeptKey(sc, data.id(), java.util.Arrays.toString(partitionSizes), workers, frequency,
+                    seed);
+            RpcRounds.epoch(network, keptDeal(key, () -> shuffle(keyed, new WorkerPartitioner(deal))), deal, session,
+                    batchSizePerWorker, averagingFrequency, prefetchNumBatches, saveUpdater, trainingHookList);
             return;
         }
+        org.apache.spark.rdd.RDD<Tuple2<Long, DataSet>> dealt = shuffle(keyed, new SlotPartitioner(deal));
         for (int r = 0; r < deal.rounds; r++) {
             int[] parts = new int[workers];
             for (int w = 0; w < workers; w++) {
@@ -170,18 +178,95 @@ public final class RoundTrainingMaster extends ParameterAveragingTrainingMaster 
     }
 
     /**
-     * The slots of one epoch: minibatch i (input order) goes to slot perm(i); the slots are cut into {@code rounds}
-     * contiguous blocks whose sizes differ by at most one, and a block is dealt round-robin to the workers.
+     * The deal's shuffle. Not sorted by the shuffle (its reader would sort with an ExternalSorter that estimates the
+     * size of the DataSets by walking them, measured as a good part of the tasks' time): each task sorts its few
+     * minibatches by slot, the order the sorted shuffle gives DL4J's rounds. Written with DealSerializer, not Kryo
+     * (see there).
+     */
+    private static org.apache.spark.rdd.RDD<Tuple2<Long, DataSet>> shuffle(JavaPairRDD<Long, DataSet> keyed,
+                                                                          Partitioner partitioner) {
+        org.apache.spark.rdd.ShuffledRDD<Long, DataSet, DataSet> shuffled = new org.apache.spark.rdd.ShuffledRDD<>(
+                keyed.rdd(), partitioner, ClassTag$.MODULE$.apply(Long.class),
+                ClassTag$.MODULE$.apply(DataSet.class), ClassTag$.MODULE$.apply(DataSet.class));
+        shuffled.setSerializer(new DealSerializer());
+        @SuppressWarnings({"unchecked", "rawtypes"})
+        org.apache.spark.rdd.RDD<Tuple2<Long, DataSet>> dealt = (org.apache.spark.rdd.RDD) shuffled;
+        return dealt;
+    }
+
+    /** What a kept deal was dealt from: the Spark context, the training RDD (ids are unique in a context) and the deal. */
+    record KeptKey(org.apache.spark.SparkContext sc, int rdd, String partitionSizes, int workers, int frequency,
+                   long dealSeed) {
+    }
+
+    private record Kept(KeptKey key, org.apache.spark.rdd.RDD<Tuple2<Long, DataSet>> dealt) {
+    }
+
+    /** The rpc deal kept between the epochs of a fit (driver side; one at a time). */
+    private static Kept kept;
+
+    /** Deals shuffled for rpc (driver side): for tests and diagnostics. */
+    static final java.util.concurrent.atomic.AtomicLong DEALS = new java.util.concurrent.atomic.AtomicLong();
+
+    /**
+     * The dealt RDD of {@code key}: the kept one, or a new shuffle (releasing the kept one), persisted deserialized in
+     * memory. A block that is not in memory (evicted, lost, never stored) is read from the shuffle again, which gives
+     * the same content.
+     */
+    private static synchronized org.apache.spark.rdd.RDD<Tuple2<Long, DataSet>> keptDeal(
+            KeptKey key, java.util.function.Supplier<org.apache.spark.rdd.RDD<Tuple2<Long, DataSet>>> deal) {
+        if (kept != null && kept.key().equals(key)) {
+            return kept.dealt();
+        }
+        releaseKeptDeal();
+        org.apache.spark.rdd.RDD<Tuple2<Long, DataSet>> dealt = deal.get()
+                .persist(org.apache.spark.storage.StorageLevel.MEMORY_ONLY());
+        kept = new Kept(key, dealt);
+        DEALS.incrementAndGet();
+        return dealt;
+    }
+
+    /** The kept deal's RDD, null when none is kept: for tests. */
+    static synchronized org.apache.spark.rdd.RDD<Tuple2<Long, DataSet>> keptDealRdd() {
+        return kept == null ? null : kept.dealt();
+    }
+
+    /**
+     * Releases the deal kept for the epochs of an rpc fit (its cached blocks; the shuffle files go when Spark cleans
+     * the unreferenced shuffle). Call when the fit's epochs are done; a fit on another RDD or deal also releases it.
+     */
+    public static synchronized void releaseKeptDeal() {
+        if (kept != null) {
+            if (!kept.key().sc().isStopped()) {
+                kept.dealt().unpersist(false);
+            }
+            kept = null;
+        }
+    }
+
+    /**
+     * The slots of one epoch. Minibatch i (input order) is dealt to slot {@code dealt(i)}, a permutation of 0..n-1
+     * seeded by the deal seed; the slots are cut into {@code rounds} contiguous blocks whose sizes differ by at most
+     * one, and a block is dealt round-robin to the workers. The dealt slot fixes the worker; the epoch then moves each
+     * worker's minibatches among that worker's own slots by a permutation seeded by the epoch seed
+     * ({@link #epochSlot}): with the same deal seed every epoch, a worker keeps its minibatches (and each round's
+     * share) from epoch to epoch, in a new order over its rounds every epoch.
      */
     static final class Deal implements Serializable {
         final long n;
         final int workers;
         final int frequency;
         final long seed;
+        final long epochSeed;
         final int rounds;
         private transient int[] perm;
+        private transient int[] epoch;
 
         Deal(long n, int workers, int frequency, long seed) {
+            this(n, workers, frequency, seed, seed);
+        }
+
+        Deal(long n, int workers, int frequency, long seed, long epochSeed) {
             if (n > Integer.MAX_VALUE) {
                 throw new IllegalArgumentException("too many minibatches for one epoch: " + n);
             }
@@ -189,26 +274,59 @@ public final class RoundTrainingMaster extends ParameterAveragingTrainingMaster 
             this.workers = workers;
             this.frequency = frequency;
             this.seed = seed;
+            this.epochSeed = epochSeed;
             this.rounds = rounds(n, workers, frequency);
         }
 
-        /** The slot of minibatch i: a seeded permutation of 0..n-1. */
-        long slot(long i) {
+        /** The dealt slot of minibatch i: a permutation of 0..n-1 seeded by the deal seed. */
+        long dealt(long i) {
             if (perm == null) {
                 int[] p = new int[(int) n];
                 for (int k = 0; k < p.length; k++) {
                     p[k] = k;
                 }
-                Random rnd = new Random(seed);
-                for (int k = p.length - 1; k > 0; k--) {
-                    int j = rnd.nextInt(k + 1);
-                    int t = p[k];
-                    p[k] = p[j];
-                    p[j] = t;
-                }
+                shuffle(p, new Random(seed));
                 perm = p;
             }
             return perm[(int) i];
+        }
+
+        /**
+         * This epoch's slot of the minibatch dealt to slot {@code dealt}: the worker's slots in ascending order are
+         * permuted by a generator seeded from the epoch seed and the worker, so the worker stays the same.
+         */
+        long epochSlot(long dealt) {
+            if (epoch == null) {
+                int[] count = new int[workers];
+                int[] worker = new int[(int) n];
+                for (int s = 0; s < n; s++) {
+                    worker[s] = partition(s) % workers;
+                    count[worker[s]]++;
+                }
+                int[][] mine = new int[workers][];
+                for (int w = 0; w < workers; w++) {
+                    mine[w] = new int[count[w]];
+                    count[w] = 0;
+                }
+                for (int s = 0; s < n; s++) {
+                    mine[worker[s]][count[worker[s]]++] = s;
+                }
+                int[] e = new int[(int) n];
+                for (int w = 0; w < workers; w++) {
+                    int[] to = mine[w].clone();
+                    shuffle(to, new Random(mix(epochSeed + 0x9E3779B97F4A7C15L * (w + 1))));
+                    for (int k = 0; k < to.length; k++) {
+                        e[mine[w][k]] = to[k];
+                    }
+                }
+                epoch = e;
+            }
+            return epoch[(int) dealt];
+        }
+
+        /** The slot of minibatch i in this epoch. */
+        long slot(long i) {
+            return epochSlot(dealt(i));
         }
 
         /** Partition of a slot: round * workers + worker. */
@@ -217,6 +335,22 @@ public final class RoundTrainingMaster extends ParameterAveragingTrainingMaster 
             long start = (round * n + rounds - 1) / rounds;
             int worker = (int) ((slot - start) % workers);
             return (int) (round * workers + worker);
+        }
+
+        private static void shuffle(int[] p, Random rnd) {
+            for (int k = p.length - 1; k > 0; k--) {
+                int j = rnd.nextInt(k + 1);
+                int t = p[k];
+                p[k] = p[j];
+                p[j] = t;
+            }
+        }
+
+        /** SplitMix64's finalizer: neighbouring seeds give unrelated generators. */
+        private static long mix(long z) {
+            z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
+            z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
+            return z ^ (z >>> 31);
         }
     }
 
@@ -249,7 +383,7 @@ public final class RoundTrainingMaster extends ParameterAveragingTrainingMaster 
         }
     }
 
-    /** One partition per worker, holding its slots of every round (unsorted: the task sorts them). */
+    /** One partition per worker, holding its dealt slots of every round (unsorted: the task orders them). */
     static final class WorkerPartitioner extends Partitioner {
         private final Deal deal;
 

@@ -25,16 +25,24 @@ import java.util.Random;
  * rounds with {@code balancedRandomSplit}: every round is a filter over the whole RDD, so each round deserializes every
  * minibatch to keep its share (rounds x minibatches deserializations per epoch, after a count job), and a worker whose
  * share of a round exceeds the averaging frequency silently skips the rest (measured: 135 of 3,975 windows per epoch
- * never fitted on the sine bench). Here one seeded shuffle per epoch deals every minibatch to a (round, worker) slot,
- * one partition per slot, over the same number of rounds as DL4J; round r then runs on just its {@code workers}
- * partitions. By default ({@code train.averagingRounds=rpc}, {@link RpcRounds}) the whole epoch is one Spark job of
- * {@code workers} barrier tasks, one partition per worker, that fit round after round and get every round's average
- * from an endpoint on the driver over Spark's RPC; {@code jobs} runs each round as one lean Spark job
+ * never fitted on the sine bench). Here a seeded deal puts every minibatch in a (round, worker) slot, over the same
+ * number of rounds as DL4J ({@link Deal}): the deal seed (the same for all epochs of a fit) fixes each minibatch's
+ * worker, and each epoch's seed reorders every worker's own minibatches over its slots, so a worker keeps its
+ * minibatches and its share of every round from epoch to epoch, in a new order each epoch (as DL4J's Direct approach
+ * without repartitioning roughly does: a worker keeps its partition). By default ({@code train.averagingRounds=rpc},
+ * {@link RpcRounds}) the whole epoch is one Spark job of {@code workers} barrier tasks, one partition per worker, that
+ * fit round after round and get every round's average from an endpoint on the driver over Spark's RPC; the first
+ * epoch shuffles the minibatches to their workers, and the dealt RDD is kept (persisted deserialized in memory, see
+ * {@link #releaseKeptDeal}) for the later epochs of the same training RDD (same RDD id, partition sizes, workers,
+ * frequency and deal seed), whose tasks order their minibatches themselves: no shuffle after the first epoch. A block
+ * that is not in memory is read from the shuffle again (same content). {@code jobs} and {@code dl4j} shuffle every
+ * epoch, one partition per (round, worker) slot, round r running on just its {@code workers} partitions, with the
+ * same deal. {@code jobs} runs each round as one lean Spark job
  * ({@link LeanRounds}: networks kept in the executors, parameters and updater state sent with the tasks and averaged
  * on the driver), and {@code dl4j} as DL4J's own {@code doIteration} (same parameters, more work per round). Every minibatch is fitted exactly once per epoch;
  * a round gives each worker {@code averagingFrequency} minibatches, or a few more when they do not divide evenly (the
- * remainder is spread over the rounds, +-1 between workers), and the deal depends only on the seed and the input
- * order, so reruns are identical.
+ * remainder is spread over the rounds, +-1 between workers), and the deal depends only on the seeds and the input
+ * order, so reruns are identical (and all three modes give the same parameters).
  */
 public final class RoundTrainingMaster extends ParameterAveragingTrainingMaster {
 
@@ -135,22 +143,9 @@ public final class RoundTrainingMaster extends ParameterAveragingTrainingMaster 
             // a barrier stage needs all its tasks running at once (Spark would wait for the slots, then fail)
             m = ConfigKeys.AveragingRounds.JOBS;
         }
-        // rpc: keyed by the dealt slot, which only fixes the worker (the tasks order their minibatches by the epoch's
-        // slots); jobs and dl4j: keyed by the epoch's slot, which fixes round and worker
-        boolean rpc = m == ConfigKeys.AveragingRounds.RPC;
-        JavaPairRDD<Long, DataSet> keyed = data.mapPartitionsWithIndex((index, it) -> {
-                    long first = offsets[index];
-                    List<Tuple2<Long, DataSet>> out = new ArrayList<>();
-                    long i = first;
-                    while (it.hasNext()) {
-                        long s = rpc ? deal.dealt(i++) : deal.slot(i++);
-                        out.add(new Tuple2<>(s, it.next()));
-                    }
-                    return out.iterator();
-                }, true)
-                .mapToPair(t -> t);
         if (m == ConfigKeys.AveragingRounds.DL4J) {
-            JavaRDD<DataSet> dealt = keyed.repartitionAndSortWithinPartitions(new SlotPartitioner(deal)).values();
+            JavaRDD<DataSet> dealt = keyed(data, offsets, deal, false)
+                    .repartitionAndSortWithinPartitions(new SlotPartitioner(deal)).values();
             for (int r = 0; r < deal.rounds; r++) {
                 JavaRDD<DataSet> round = JavaRDD.fromRDD(PartitionPruningRDD.create(dealt.rdd(),
                         new InRound(r, workers)), dealt.classTag());
@@ -159,14 +154,17 @@ public final class RoundTrainingMaster extends ParameterAveragingTrainingMaster 
             return;
         }
         LeanRounds.Session session = LeanRounds.session(sc, network.getNetwork());
-        if (rpc) {
+        if (m == ConfigKeys.AveragingRounds.RPC) {
             KeptKey key = new KeptKey(sc, data.id(), java.util.Arrays.toString(partitionSizes), workers, frequency,
                     seed);
-            RpcRounds.epoch(network, keptDeal(key, () -> shuffle(keyed, new WorkerPartitioner(deal))), deal, session,
+            // the keyed RDD is only built (and its closures cleaned) when the deal is not kept
+            RpcRounds.epoch(network, keptDeal(key, () -> shuffle(keyed(data, offsets, deal, true),
+                            new WorkerPartitioner(deal))), deal, session,
                     batchSizePerWorker, averagingFrequency, prefetchNumBatches, saveUpdater, trainingHookList);
             return;
         }
-        org.apache.spark.rdd.RDD<Tuple2<Long, DataSet>> dealt = shuffle(keyed, new SlotPartitioner(deal));
+        org.apache.spark.rdd.RDD<Tuple2<Long, DataSet>> dealt = shuffle(keyed(data, offsets, deal, false),
+                new SlotPartitioner(deal));
         for (int r = 0; r < deal.rounds; r++) {
             int[] parts = new int[workers];
             for (int w = 0; w < workers; w++) {
@@ -175,6 +173,25 @@ public final class RoundTrainingMaster extends ParameterAveragingTrainingMaster 
             LeanRounds.round(network, dealt, parts, session, batchSizePerWorker, averagingFrequency,
                     prefetchNumBatches, saveUpdater, trainingHookList);
         }
+    }
+
+    /**
+     * The minibatches keyed by their dealt slot ({@code byWorker}: it only fixes the worker; the tasks order their
+     * minibatches by the epoch's slots) or by their slot in this epoch, which fixes round and worker.
+     */
+    private static JavaPairRDD<Long, DataSet> keyed(JavaRDD<DataSet> data, long[] offsets, Deal deal,
+                                                    boolean byWorker) {
+        return data.mapPartitionsWithIndex((index, it) -> {
+                    long first = offsets[index];
+                    List<Tuple2<Long, DataSet>> out = new ArrayList<>();
+                    long i = first;
+                    while (it.hasNext()) {
+                        long s = byWorker ? deal.dealt(i++) : deal.slot(i++);
+                        out.add(new Tuple2<>(s, it.next()));
+                    }
+                    return out.iterator();
+                }, true)
+                .mapToPair(t -> t);
     }
 
     /**

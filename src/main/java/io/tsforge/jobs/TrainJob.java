@@ -149,7 +149,8 @@ public final class TrainJob {
             long t0 = System.nanoTime();
             Double lr = net.getLearningRate(0);
             // A training master per epoch, seeded by the epoch: the split of the data into averaging rounds is then
-            // the same whether or not the run was interrupted and resumed.
+            // the same whether or not the run was interrupted and resumed (the deal to the workers has one seed for
+            // all epochs, each epoch's order over the rounds the epoch's).
             SparkDl4jMultiLayer sparkNet = new SparkDl4jMultiLayer(jsc, net, trainingMaster(cfg, workers, epoch,
                     trainPartitions));
             sparkNet.fit(trainBatches);
@@ -201,6 +202,8 @@ public final class TrainJob {
                 break;
             }
         }
+        // the deal kept for the epochs (train.averagingRounds=rpc) is no longer needed
+        RoundTrainingMaster.releaseKeptDeal();
         MultiLayerNetwork best = ckpt.restore(Checkpoints.best(ckpt.latestState()));
 
         report.stage("calibrate");
@@ -312,7 +315,17 @@ public final class TrainJob {
     public static ParameterAveragingTrainingMaster trainingMaster(TrainConfig cfg, int workers, int epoch,
                                                                   long[] partitionSizes) {
         return new RoundTrainingMaster(builder(cfg, workers, epoch), workers, cfg.dist().averagingFrequency(),
-                cfg.seed() * 7919L + epoch, partitionSizes, cfg.dist().averagingRounds());
+                dealSeed(cfg), epochSeed(cfg, epoch), partitionSizes, cfg.dist().averagingRounds());
+    }
+
+    /** The seed of the deal of the minibatches to the workers: the same every epoch (a worker keeps its share). */
+    public static long dealSeed(TrainConfig cfg) {
+        return cfg.seed() * 7919L;
+    }
+
+    /** The seed of an epoch's order of each worker's minibatches over the averaging rounds. */
+    public static long epochSeed(TrainConfig cfg, int epoch) {
+        return cfg.seed() * 7919L + epoch;
     }
 
     /** DL4J's own master with the same settings (rounds found by {@code balancedRandomSplit}): the bench's "before". */

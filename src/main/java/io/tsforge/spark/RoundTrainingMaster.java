@@ -25,22 +25,31 @@ import java.util.Random;
  * rounds with {@code balancedRandomSplit}: every round is a filter over the whole RDD, so each round deserializes every
  * minibatch to keep its share (rounds x minibatches deserializations per epoch, after a count job), and a worker whose
  * share of a round exceeds the averaging frequency silently skips the rest (measured: 135 of 3,975 windows per epoch
- * never fitted on the sine bench). Here one seeded shuffle per epoch deals every minibatch to a (round, worker) slot,
- * one partition per slot, over the same number of rounds as DL4J; round r then runs on just its {@code workers}
- * partitions. By default ({@code train.averagingRounds=rpc}, {@link RpcRounds}) the whole epoch is one Spark job of
- * {@code workers} barrier tasks, one partition per worker, that fit round after round and get every round's average
- * from an endpoint on the driver over Spark's RPC; {@code jobs} runs each round as one lean Spark job
+ * never fitted on the sine bench). Here a seeded deal puts every minibatch in a (round, worker) slot, over the same
+ * number of rounds as DL4J ({@link Deal}): the deal seed (the same for all epochs of a fit) fixes each minibatch's
+ * worker, and each epoch's seed reorders every worker's own minibatches over its slots, so a worker keeps its
+ * minibatches and its share of every round from epoch to epoch, in a new order each epoch (as DL4J's Direct approach
+ * without repartitioning roughly does: a worker keeps its partition). By default ({@code train.averagingRounds=rpc},
+ * {@link RpcRounds}) the whole epoch is one Spark job of {@code workers} barrier tasks, one partition per worker, that
+ * fit round after round and get every round's average from an endpoint on the driver over Spark's RPC; the first
+ * epoch shuffles the minibatches to their workers, and the dealt RDD is kept (persisted deserialized in memory, see
+ * {@link #releaseKeptDeal}) for the later epochs of the same training RDD (same RDD id, partition sizes, workers,
+ * frequency and deal seed), whose tasks order their minibatches themselves: no shuffle after the first epoch. A block
+ * that is not in memory is read from the shuffle again (same content). {@code jobs} and {@code dl4j} shuffle every
+ * epoch, one partition per (round, worker) slot, round r running on just its {@code workers} partitions, with the
+ * same deal. {@code jobs} runs each round as one lean Spark job
  * ({@link LeanRounds}: networks kept in the executors, parameters and updater state sent with the tasks and averaged
  * on the driver), and {@code dl4j} as DL4J's own {@code doIteration} (same parameters, more work per round). Every minibatch is fitted exactly once per epoch;
  * a round gives each worker {@code averagingFrequency} minibatches, or a few more when they do not divide evenly (the
- * remainder is spread over the rounds, +-1 between workers), and the deal depends only on the seed and the input
- * order, so reruns are identical.
+ * remainder is spread over the rounds, +-1 between workers), and the deal depends only on the seeds and the input
+ * order, so reruns are identical (and all three modes give the same parameters).
  */
 public final class RoundTrainingMaster extends ParameterAveragingTrainingMaster {
 
     private final int workers;
     private final int frequency;
     private final long seed;
+    private final long epochSeed;
     private final long[] partitionSizes;
     private final ConfigKeys.AveragingRounds mode;
 
@@ -50,7 +59,7 @@ public final class RoundTrainingMaster extends ParameterAveragingTrainingMaster 
      */
     public RoundTrainingMaster(Builder builder, int workers, int averagingFrequency, long seed,
                                long[] partitionSizes) {
-        this(builder, workers, averagingFrequency, seed, partitionSizes, ConfigKeys.AveragingRounds.RPC);
+        this(builder, workers, averagingFrequency, seed, seed, partitionSizes, ConfigKeys.AveragingRounds.RPC);
     }
 
     /**
@@ -63,11 +72,23 @@ public final class RoundTrainingMaster extends ParameterAveragingTrainingMaster 
      */
     public RoundTrainingMaster(Builder builder, int workers, int averagingFrequency, long seed,
                                long[] partitionSizes, ConfigKeys.AveragingRounds mode) {
+        this(builder, workers, averagingFrequency, seed, seed, partitionSizes, mode);
+    }
+
+    /**
+     * @param dealSeed  the seed of the deal of the minibatches to the workers: the same for every epoch of a fit, so
+     *                  that a worker keeps its minibatches from epoch to epoch (and, with {@code rpc}, the dealt RDD
+     *                  is kept instead of shuffled again)
+     * @param epochSeed the seed of this epoch's order of each worker's minibatches over the rounds
+     */
+    public RoundTrainingMaster(Builder builder, int workers, int averagingFrequency, long dealSeed, long epochSeed,
+                               long[] partitionSizes, ConfigKeys.AveragingRounds mode) {
         super(withLargestShare(builder, workers, averagingFrequency, partitionSizes));
         this.mode = mode;
         this.workers = workers;
         this.frequency = averagingFrequency;
-        this.seed = seed;
+        this.seed = dealSeed;
+        this.epochSeed = epochSeed;
         this.partitionSizes = partitionSizes.clone();
     }
 
@@ -108,36 +129,13 @@ public final class RoundTrainingMaster extends ParameterAveragingTrainingMaster 
         if (n == 0) {
             return;
         }
-        Deal deal = new Deal(n, workers, frequency, seed);
-        JavaPairRDD<Long, DataSet> keyed = data.mapPartitionsWithIndex((index, it) -> {
-                    long first = offsets[index];
-                    List<Tuple2<Long, DataSet>> out = new ArrayList<>();
-                    long i = first;
-                    while (it.hasNext()) {
-                        out.add(new Tuple2<>(deal.slot(i++), it.next()));
-                    }
-                    return out.iterator();
-                }, true)
-                .mapToPair(t -> t);
+        Deal deal = new Deal(n, workers, frequency, seed, epochSeed);
         ConfigKeys.AveragingRounds m = mode;
         if (collectTrainingStats || statsStorage != null || (listeners != null && !listeners.isEmpty())
                 || repartition == org.deeplearning4j.spark.api.Repartition.Always) {
             // training stats, listeners and DL4J's repartitioning of every round are only in DL4J's rounds
             m = ConfigKeys.AveragingRounds.DL4J;
         }
-        if (m == ConfigKeys.AveragingRounds.DL4J) {
-            JavaRDD<DataSet> dealt = keyed.repartitionAndSortWithinPartitions(new SlotPartitioner(deal)).values();
-            for (int r = 0; r < deal.rounds; r++) {
-                JavaRDD<DataSet> round = JavaRDD.fromRDD(PartitionPruningRDD.create(dealt.rdd(),
-                        new InRound(r, workers)), dealt.classTag());
-                doIteration(network, round, r + 1, deal.rounds);
-            }
-            return;
-        }
-        // Not sorted by the shuffle (its reader would sort with an ExternalSorter that estimates the size of the
-        // DataSets by walking them, measured as a good part of the tasks' time): each task sorts its few minibatches
-        // by slot, the order the sorted shuffle gives DL4J's rounds. The shuffle writes with DealSerializer, not
-        // Kryo (see there).
         org.apache.spark.SparkContext sc = data.context();
         if (m == ConfigKeys.AveragingRounds.RPC && (workers > sc.defaultParallelism()
                 / Math.max(1, sc.conf().getInt("spark.task.cpus", 1))
@@ -145,20 +143,28 @@ public final class RoundTrainingMaster extends ParameterAveragingTrainingMaster 
             // a barrier stage needs all its tasks running at once (Spark would wait for the slots, then fail)
             m = ConfigKeys.AveragingRounds.JOBS;
         }
-        LeanRounds.Session session = LeanRounds.session(sc, network.getNetwork());
-        Partitioner partitioner = m == ConfigKeys.AveragingRounds.RPC ? new WorkerPartitioner(deal)
-                : new SlotPartitioner(deal);
-        org.apache.spark.rdd.ShuffledRDD<Long, DataSet, DataSet> shuffled = new org.apache.spark.rdd.ShuffledRDD<>(
-                keyed.rdd(), partitioner, ClassTag$.MODULE$.apply(Long.class),
-                ClassTag$.MODULE$.apply(DataSet.class), ClassTag$.MODULE$.apply(DataSet.class));
-        shuffled.setSerializer(new DealSerializer());
-        @SuppressWarnings({"unchecked", "rawtypes"})
-        org.apache.spark.rdd.RDD<Tuple2<Long, DataSet>> dealt = (org.apache.spark.rdd.RDD) shuffled;
-        if (m == ConfigKeys.AveragingRounds.RPC) {
-            RpcRounds.epoch(network, dealt, deal, session, batchSizePerWorker, averagingFrequency, prefetchNumBatches,
-                    saveUpdater, trainingHookList);
+        if (m == ConfigKeys.AveragingRounds.DL4J) {
+            JavaRDD<DataSet> dealt = keyed(data, offsets, deal, false)
+                    .repartitionAndSortWithinPartitions(new SlotPartitioner(deal)).values();
+            for (int r = 0; r < deal.rounds; r++) {
+                JavaRDD<DataSet> round = JavaRDD.fromRDD(PartitionPruningRDD.create(dealt.rdd(),
+                        new InRound(r, workers)), dealt.classTag());
+                doIteration(network, round, r + 1, deal.rounds);
+            }
             return;
         }
+        LeanRounds.Session session = LeanRounds.session(sc, network.getNetwork());
+        if (m == ConfigKeys.AveragingRounds.RPC) {
+            KeptKey key = new KeptKey(sc, data.id(), java.util.Arrays.toString(partitionSizes), workers, frequency,
+                    seed);
+            // the keyed RDD is only built (and its closures cleaned) when the deal is not kept
+            RpcRounds.epoch(network, keptDeal(key, () -> shuffle(keyed(data, offsets, deal, true),
+                            new WorkerPartitioner(deal))), deal, session,
+                    batchSizePerWorker, averagingFrequency, prefetchNumBatches, saveUpdater, trainingHookList);
+            return;
+        }
+        org.apache.spark.rdd.RDD<Tuple2<Long, DataSet>> dealt = shuffle(keyed(data, offsets, deal, false),
+                new SlotPartitioner(deal));
         for (int r = 0; r < deal.rounds; r++) {
             int[] parts = new int[workers];
             for (int w = 0; w < workers; w++) {
@@ -170,18 +176,114 @@ public final class RoundTrainingMaster extends ParameterAveragingTrainingMaster 
     }
 
     /**
-     * The slots of one epoch: minibatch i (input order) goes to slot perm(i); the slots are cut into {@code rounds}
-     * contiguous blocks whose sizes differ by at most one, and a block is dealt round-robin to the workers.
+     * The minibatches keyed by their dealt slot ({@code byWorker}: it only fixes the worker; the tasks order their
+     * minibatches by the epoch's slots) or by their slot in this epoch, which fixes round and worker.
+     */
+    private static JavaPairRDD<Long, DataSet> keyed(JavaRDD<DataSet> data, long[] offsets, Deal deal,
+                                                    boolean byWorker) {
+        return data.mapPartitionsWithIndex((index, it) -> {
+                    long first = offsets[index];
+                    List<Tuple2<Long, DataSet>> out = new ArrayList<>();
+                    long i = first;
+                    while (it.hasNext()) {
+                        long s = byWorker ? deal.dealt(i++) : deal.slot(i++);
+                        out.add(new Tuple2<>(s, it.next()));
+                    }
+                    return out.iterator();
+                }, true)
+                .mapToPair(t -> t);
+    }
+
+    /**
+     * The deal's shuffle. Not sorted by the shuffle (its reader would sort with an ExternalSorter that estimates the
+     * size of the DataSets by walking them, measured as a good part of the tasks' time): each task sorts its few
+     * minibatches by slot, the order the sorted shuffle gives DL4J's rounds. Written with DealSerializer, not Kryo
+     * (see there).
+     */
+    private static org.apache.spark.rdd.RDD<Tuple2<Long, DataSet>> shuffle(JavaPairRDD<Long, DataSet> keyed,
+                                                                          Partitioner partitioner) {
+        org.apache.spark.rdd.ShuffledRDD<Long, DataSet, DataSet> shuffled = new org.apache.spark.rdd.ShuffledRDD<>(
+                keyed.rdd(), partitioner, ClassTag$.MODULE$.apply(Long.class),
+                ClassTag$.MODULE$.apply(DataSet.class), ClassTag$.MODULE$.apply(DataSet.class));
+        shuffled.setSerializer(new DealSerializer());
+        @SuppressWarnings({"unchecked", "rawtypes"})
+        org.apache.spark.rdd.RDD<Tuple2<Long, DataSet>> dealt = (org.apache.spark.rdd.RDD) shuffled;
+        return dealt;
+    }
+
+    /** What a kept deal was dealt from: the Spark context, the training RDD (ids are unique in a context) and the deal. */
+    record KeptKey(org.apache.spark.SparkContext sc, int rdd, String partitionSizes, int workers, int frequency,
+                   long dealSeed) {
+    }
+
+    private record Kept(KeptKey key, org.apache.spark.rdd.RDD<Tuple2<Long, DataSet>> dealt) {
+    }
+
+    /** The rpc deal kept between the epochs of a fit (driver side; one at a time). */
+    private static Kept kept;
+
+    /** Deals shuffled for rpc (driver side): for tests and diagnostics. */
+    static final java.util.concurrent.atomic.AtomicLong DEALS = new java.util.concurrent.atomic.AtomicLong();
+
+    /**
+     * The dealt RDD of {@code key}: the kept one, or a new shuffle (releasing the kept one), persisted deserialized in
+     * memory. A block that is not in memory (evicted, lost, never stored) is read from the shuffle again, which gives
+     * the same content.
+     */
+    private static synchronized org.apache.spark.rdd.RDD<Tuple2<Long, DataSet>> keptDeal(
+            KeptKey key, java.util.function.Supplier<org.apache.spark.rdd.RDD<Tuple2<Long, DataSet>>> deal) {
+        if (kept != null && kept.key().equals(key)) {
+            return kept.dealt();
+        }
+        releaseKeptDeal();
+        org.apache.spark.rdd.RDD<Tuple2<Long, DataSet>> dealt = deal.get()
+                .persist(org.apache.spark.storage.StorageLevel.MEMORY_ONLY());
+        kept = new Kept(key, dealt);
+        DEALS.incrementAndGet();
+        return dealt;
+    }
+
+    /** The kept deal's RDD, null when none is kept: for tests. */
+    static synchronized org.apache.spark.rdd.RDD<Tuple2<Long, DataSet>> keptDealRdd() {
+        return kept == null ? null : kept.dealt();
+    }
+
+    /**
+     * Releases the deal kept for the epochs of an rpc fit (its cached blocks; the shuffle files go when Spark cleans
+     * the unreferenced shuffle). Call when the fit's epochs are done; a fit on another RDD or deal also releases it.
+     */
+    public static synchronized void releaseKeptDeal() {
+        if (kept != null) {
+            if (!kept.key().sc().isStopped()) {
+                kept.dealt().unpersist(false);
+            }
+            kept = null;
+        }
+    }
+
+    /**
+     * The slots of one epoch. Minibatch i (input order) is dealt to slot {@code dealt(i)}, a permutation of 0..n-1
+     * seeded by the deal seed; the slots are cut into {@code rounds} contiguous blocks whose sizes differ by at most
+     * one, and a block is dealt round-robin to the workers. The dealt slot fixes the worker; the epoch then moves each
+     * worker's minibatches among that worker's own slots by a permutation seeded by the epoch seed
+     * ({@link #epochSlot}): with the same deal seed every epoch, a worker keeps its minibatches (and each round's
+     * share) from epoch to epoch, in a new order over its rounds every epoch.
      */
     static final class Deal implements Serializable {
         final long n;
         final int workers;
         final int frequency;
         final long seed;
+        final long epochSeed;
         final int rounds;
         private transient int[] perm;
+        private transient int[] epoch;
 
         Deal(long n, int workers, int frequency, long seed) {
+            this(n, workers, frequency, seed, seed);
+        }
+
+        Deal(long n, int workers, int frequency, long seed, long epochSeed) {
             if (n > Integer.MAX_VALUE) {
                 throw new IllegalArgumentException("too many minibatches for one epoch: " + n);
             }
@@ -189,26 +291,59 @@ public final class RoundTrainingMaster extends ParameterAveragingTrainingMaster 
             this.workers = workers;
             this.frequency = frequency;
             this.seed = seed;
+            this.epochSeed = epochSeed;
             this.rounds = rounds(n, workers, frequency);
         }
 
-        /** The slot of minibatch i: a seeded permutation of 0..n-1. */
-        long slot(long i) {
+        /** The dealt slot of minibatch i: a permutation of 0..n-1 seeded by the deal seed. */
+        long dealt(long i) {
             if (perm == null) {
                 int[] p = new int[(int) n];
                 for (int k = 0; k < p.length; k++) {
                     p[k] = k;
                 }
-                Random rnd = new Random(seed);
-                for (int k = p.length - 1; k > 0; k--) {
-                    int j = rnd.nextInt(k + 1);
-                    int t = p[k];
-                    p[k] = p[j];
-                    p[j] = t;
-                }
+                shuffle(p, new Random(seed));
                 perm = p;
             }
             return perm[(int) i];
+        }
+
+        /**
+         * This epoch's slot of the minibatch dealt to slot {@code dealt}: the worker's slots in ascending order are
+         * permuted by a generator seeded from the epoch seed and the worker, so the worker stays the same.
+         */
+        long epochSlot(long dealt) {
+            if (epoch == null) {
+                int[] count = new int[workers];
+                int[] worker = new int[(int) n];
+                for (int s = 0; s < n; s++) {
+                    worker[s] = partition(s) % workers;
+                    count[worker[s]]++;
+                }
+                int[][] mine = new int[workers][];
+                for (int w = 0; w < workers; w++) {
+                    mine[w] = new int[count[w]];
+                    count[w] = 0;
+                }
+                for (int s = 0; s < n; s++) {
+                    mine[worker[s]][count[worker[s]]++] = s;
+                }
+                int[] e = new int[(int) n];
+                for (int w = 0; w < workers; w++) {
+                    int[] to = mine[w].clone();
+                    shuffle(to, new Random(mix(epochSeed + 0x9E3779B97F4A7C15L * (w + 1))));
+                    for (int k = 0; k < to.length; k++) {
+                        e[mine[w][k]] = to[k];
+                    }
+                }
+                epoch = e;
+            }
+            return epoch[(int) dealt];
+        }
+
+        /** The slot of minibatch i in this epoch. */
+        long slot(long i) {
+            return epochSlot(dealt(i));
         }
 
         /** Partition of a slot: round * workers + worker. */
@@ -217,6 +352,22 @@ public final class RoundTrainingMaster extends ParameterAveragingTrainingMaster 
             long start = (round * n + rounds - 1) / rounds;
             int worker = (int) ((slot - start) % workers);
             return (int) (round * workers + worker);
+        }
+
+        private static void shuffle(int[] p, Random rnd) {
+            for (int k = p.length - 1; k > 0; k--) {
+                int j = rnd.nextInt(k + 1);
+                int t = p[k];
+                p[k] = p[j];
+                p[j] = t;
+            }
+        }
+
+        /** SplitMix64's finalizer: neighbouring seeds give unrelated generators. */
+        private static long mix(long z) {
+            z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
+            z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
+            return z ^ (z >>> 31);
         }
     }
 
@@ -249,7 +400,7 @@ public final class RoundTrainingMaster extends ParameterAveragingTrainingMaster 
         }
     }
 
-    /** One partition per worker, holding its slots of every round (unsorted: the task sorts them). */
+    /** One partition per worker, holding its dealt slots of every round (unsorted: the task orders them). */
     static final class WorkerPartitioner extends Partitioner {
         private final Deal deal;
 

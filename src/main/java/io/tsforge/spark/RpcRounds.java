@@ -150,7 +150,8 @@ public final class RpcRounds {
     }
 
     /**
-     * Runs an epoch: {@code byWorker} has one partition per worker holding its slots of every round (any order).
+     * Runs an epoch: {@code byWorker} has one partition per worker holding its minibatches keyed by their dealt slots
+     * ({@link RoundTrainingMaster.Deal#dealt}, any order), which may be kept from an earlier epoch of the same deal.
      */
     static void epoch(SparkDl4jMultiLayer network, RDD<Tuple2<Long, DataSet>> byWorker, RoundTrainingMaster.Deal deal,
                       LeanRounds.Session session, int batchSize, int averagingFrequency, int prefetch,
@@ -212,7 +213,15 @@ public final class RpcRounds {
             }
             List<Tuple2<Long, DataSet>> slotted = new ArrayList<>();
             scala.collection.JavaConverters.asJavaIteratorConverter(data).asJava().forEachRemaining(slotted::add);
-            // slot order: the order of DL4J's rounds over the sorted shuffle
+            // the epoch's slots of the dealt minibatches, in slot order: the order of DL4J's rounds over the sorted
+            // shuffle of the same deal. The partition may be kept from an earlier epoch (RoundTrainingMaster's kept
+            // deal): the list is this task's own, the cached minibatches are not changed.
+            List<Tuple2<Long, DataSet>> dealt = slotted;
+            slotted = new ArrayList<>(dealt.size());
+            for (Tuple2<Long, DataSet> t : dealt) {
+                slotted.add(new Tuple2<>(deal.epochSlot(t._1()), t._2()));
+            }
+            dealt = null;
             slotted.sort(Comparator.comparingLong(Tuple2::_1));
             for (Tuple2<Long, DataSet> t : slotted) {
                 int p = deal.partition(t._1());

@@ -80,6 +80,27 @@ class RoundTrainingMasterTest {
         assertEquals(1, RoundTrainingMaster.rounds(7, 2, 5), "fewer minibatches than one round: one round");
     }
 
+    @Test
+    void laterEpochsKeepEachWorkersMinibatchesAndItsShareOfEveryRound() {
+        // 125 minibatches, 2 workers, every 5 (12 rounds); the deal seed is fixed, the epoch seed changes
+        RoundTrainingMaster.Deal first = new RoundTrainingMaster.Deal(125, 2, 5, 42, 100);
+        RoundTrainingMaster.Deal later = new RoundTrainingMaster.Deal(125, 2, 5, 42, 101);
+        int moved = 0;
+        for (int i = 0; i < 125; i++) {
+            assertEquals(first.partition(first.slot(i)) % 2, later.partition(later.slot(i)) % 2, "minibatch " + i);
+            assertEquals(first.partition(first.dealt(i)) % 2, first.partition(first.slot(i)) % 2, "minibatch " + i);
+            moved += first.partition(first.slot(i)) != later.partition(later.slot(i)) ? 1 : 0;
+        }
+        assertTrue(moved > 60, "the epoch reorders the rounds: " + moved + " of 125 minibatches changed round");
+        assertArrayEquals(partitionLoads(first), partitionLoads(later), "every round's share per worker is kept");
+        boolean[] seen = new boolean[125];
+        for (int i = 0; i < 125; i++) {
+            int s = (int) later.slot(i);
+            assertTrue(!seen[s], "slot " + s + " given twice");
+            seen[s] = true;
+        }
+    }
+
     /** Records the first label of every minibatch a worker fits (each minibatch below has a distinct one). */
     record Fitted(CollectionAccumulator<Float> acc) implements TrainingHook {
         @Override
@@ -191,23 +212,24 @@ class RoundTrainingMasterTest {
         JavaRDD<DataSet> rdd = randomBatches(jsc);
         var start = NetworkFactory.network(tinyConfig("dl4j"));
         // 23 minibatches, 2 workers, every 3: floor(23 / 6) = 3 rounds per epoch, two epochs
-        var reference = train(jsc, rdd, tinyConfig("dl4j"), start, 2, false);
+        // three epochs: rpc's second and third run on the deal kept from its first
+        var reference = train(jsc, rdd, tinyConfig("dl4j"), start, 3, false);
         assertNotEquals(java.util.Arrays.toString(start.params().toFloatVector()),
                 java.util.Arrays.toString(reference.params().toFloatVector()), "training moved the parameters");
-        assertEquals(2 * 3 * 4, reference.getLayerWiseConfigurations().getIterationCount(),
-                "two epochs of 3 rounds, each advancing the count by the largest share (23 = 6 + 6 + 11: 4)");
+        assertEquals(3 * 3 * 4, reference.getLayerWiseConfigurations().getIterationCount(),
+                "three epochs of 3 rounds, each advancing the count by the largest share (23 = 6 + 6 + 11: 4)");
         for (String mode : List.of("jobs", "rpc")) {
             long built = LeanRounds.BUILT.get();
             long epochs = RpcRounds.EPOCHS.get();
-            var cached = train(jsc, rdd, tinyConfig(mode), start, 2, false);
-            assertEquals(mode.equals("rpc") ? 2 : 0, RpcRounds.EPOCHS.get() - epochs, mode + ": epochs over RPC");
+            var cached = train(jsc, rdd, tinyConfig(mode), start, 3, false);
+            assertEquals(mode.equals("rpc") ? 3 : 0, RpcRounds.EPOCHS.get() - epochs, mode + ": epochs over RPC");
             // BarrierTaskContext's timer thread is not a daemon: a job that started it would not exit
             assertTrue(Thread.getAllStackTraces().keySet().stream().noneMatch(t -> t.getName().startsWith(
                     "Barrier task timer")), mode + ": Spark's barrier timer thread started");
             // one network per worker slot at most is built for the session, then reused from round to round
             assertTrue(LeanRounds.BUILT.get() - built <= 2, mode + ", networks built: "
                     + (LeanRounds.BUILT.get() - built));
-            var rebuilt = train(jsc, rdd, tinyConfig(mode), start, 2, true);
+            var rebuilt = train(jsc, rdd, tinyConfig(mode), start, 3, true);
             for (var got : List.of(cached, rebuilt)) {
                 assertArrayEquals(reference.params().toFloatVector(), got.params().toFloatVector(), 1e-6f, mode);
                 assertArrayEquals(reference.getUpdater().getStateViewArray().toFloatVector(),
@@ -218,6 +240,7 @@ class RoundTrainingMasterTest {
                         got.getLayerWiseConfigurations().getEpochCount(), mode);
             }
         }
+        RoundTrainingMaster.releaseKeptDeal();
         rdd.unpersist(false);
     }
 
@@ -383,6 +406,187 @@ class RoundTrainingMasterTest {
         assertArrayEquals(wantS, net.getUpdater().getStateViewArray().toFloatVector(), 0f);
         assertEquals(2.0, s.getScore(), 0.0, "mean score of the workers that had data");
         assertEquals(iterations + 3, net.getLayerWiseConfigurations().getIterationCount());
+    }
+
+    /** Minibatches with marker labels: window k of batch b has the label base + 1000 * b + k. */
+    private static List<DataSet> markedBatches(int count, float base) {
+        float[][] seg = new float[1][200];
+        List<DataSet> batches = new ArrayList<>();
+        for (int b = 0; b < count; b++) {
+            List<Tensors.Window> ws = new ArrayList<>();
+            for (int k = 0; k < 4; k++) {
+                ws.add(new Tensors.Window(seg, 10 + k, 6));
+            }
+            DataSet d = Tensors.minibatch(ws, 6, 1, false);
+            for (int k = 0; k < 4; k++) {
+                d.getLabels().putScalar(k, 0, base + 1000f * b + k);
+            }
+            batches.add(d);
+        }
+        return batches;
+    }
+
+    /** Records "worker:label" of the first window of every minibatch fitted. */
+    record FittedBy(CollectionAccumulator<String> acc) implements TrainingHook {
+        @Override
+        public void preUpdate(org.nd4j.linalg.dataset.api.DataSet d, Model m) {
+        }
+
+        @Override
+        public void postUpdate(org.nd4j.linalg.dataset.api.DataSet d, Model m) {
+            acc.add(org.apache.spark.TaskContext.get().partitionId() + ":" + d.getLabels().getFloat(0));
+        }
+
+        @Override
+        public void preUpdate(MultiDataSet d, Model m) {
+        }
+
+        @Override
+        public void postUpdate(MultiDataSet d, Model m) {
+        }
+    }
+
+    /** Counts the stages that wrote shuffle output and the shuffle records read. */
+    static final class ShuffleCounter extends org.apache.spark.scheduler.SparkListener {
+        final java.util.concurrent.atomic.AtomicInteger writingStages = new java.util.concurrent.atomic.AtomicInteger();
+        final java.util.concurrent.atomic.AtomicLong recordsRead = new java.util.concurrent.atomic.AtomicLong();
+
+        @Override
+        public void onStageCompleted(org.apache.spark.scheduler.SparkListenerStageCompleted done) {
+            var metrics = done.stageInfo().taskMetrics();
+            if (metrics != null && metrics.shuffleWriteMetrics().recordsWritten() > 0) {
+                writingStages.incrementAndGet();
+            }
+            if (metrics != null) {
+                recordsRead.addAndGet(metrics.shuffleReadMetrics().recordsRead());
+            }
+        }
+    }
+
+    @Test
+    void rpcDealsOnceThenEachWorkerKeepsItsMinibatchesAndFitsEachOncePerEpoch() throws Exception {
+        TrainConfig cfg = tinyConfig("rpc");
+        JavaSparkContext jsc = JavaSparkContext.fromSparkContext(SparkTestSession.get().sparkContext());
+        JavaRDD<DataSet> rdd = TrainingData.balance(jsc.parallelize(markedBatches(23, 0), 3), 2).cache();
+        long[] sizes = TrainingData.partitionSizes(rdd);
+        RoundTrainingMaster.releaseKeptDeal();
+        var net = NetworkFactory.network(cfg);
+        ShuffleCounter counter = new ShuffleCounter();
+        jsc.sc().addSparkListener(counter);
+        long deals = RoundTrainingMaster.DEALS.get();
+        java.util.Map<Float, String> workerOf = new java.util.HashMap<>();
+        List<List<String>> orders = new ArrayList<>();
+        try {
+            for (int epoch = 0; epoch < 3; epoch++) {
+                CollectionAccumulator<String> acc = jsc.sc().collectionAccumulator();
+                ParameterAveragingTrainingMaster m = io.tsforge.jobs.TrainJob.trainingMaster(cfg, 2, epoch, sizes);
+                m.addHook(new FittedBy(acc));
+                jsc.sc().listenerBus().waitUntilEmpty();
+                int writing = counter.writingStages.get();
+                long read = counter.recordsRead.get();
+                new SparkDl4jMultiLayer(jsc, net, m).fit(rdd);
+                jsc.sc().listenerBus().waitUntilEmpty();
+                List<Float> got = new ArrayList<>();
+                for (String f : acc.value()) {
+                    Float label = Float.valueOf(f.substring(f.indexOf(':') + 1));
+                    got.add(label);
+                    String before = workerOf.putIfAbsent(label, f);
+                    assertTrue(before == null || before.equals(f), "worker changed: " + before + " then " + f);
+                }
+                orders.add(new ArrayList<>(acc.value()));
+                Collections.sort(got);
+                List<Float> want = new ArrayList<>();
+                for (int b = 0; b < 23; b++) {
+                    want.add(1000f * b);
+                }
+                assertEquals(want, got, "epoch " + epoch + ": every minibatch exactly once");
+                if (epoch == 0) {
+                    assertEquals(1, counter.writingStages.get() - writing, "the first epoch deals: one shuffle");
+                    assertEquals(23, counter.recordsRead.get() - read, "the first epoch reads the deal");
+                } else {
+                    assertEquals(0, counter.writingStages.get() - writing, "epoch " + epoch + " shuffled");
+                    assertEquals(0, counter.recordsRead.get() - read, "epoch " + epoch + " read the shuffle "
+                            + "instead of the kept partitions");
+                }
+            }
+            assertEquals(1, RoundTrainingMaster.DEALS.get() - deals);
+            assertNotEquals(orders.get(1), orders.get(2), "each epoch its own order over the rounds");
+        } finally {
+            jsc.sc().removeSparkListener(counter);
+            RoundTrainingMaster.releaseKeptDeal();
+            rdd.unpersist(false);
+        }
+        assertEquals(null, RoundTrainingMaster.keptDealRdd(), "released");
+    }
+
+    @Test
+    void rpcRerunsAreIdenticalWithOrWithoutTheKeptPartitionsInMemory() {
+        JavaSparkContext jsc = JavaSparkContext.fromSparkContext(SparkTestSession.get().sparkContext());
+        JavaRDD<DataSet> rdd = randomBatches(jsc);
+        TrainConfig cfg = tinyConfig("rpc");
+        var start = NetworkFactory.network(cfg);
+        long[] sizes = TrainingData.partitionSizes(rdd);
+        try {
+            RoundTrainingMaster.releaseKeptDeal();
+            var once = train(jsc, rdd, cfg, start, 3, false);
+            // the same deal is still kept: a rerun reads it from memory
+            var again = train(jsc, rdd, cfg, start, 3, false);
+            // the kept partitions dropped from memory after the first epoch: read from the shuffle again
+            var net = start.clone();
+            for (int epoch = 0; epoch < 3; epoch++) {
+                if (epoch == 1) {
+                    RoundTrainingMaster.keptDealRdd().unpersist(true);
+                }
+                new SparkDl4jMultiLayer(jsc, net, io.tsforge.jobs.TrainJob.trainingMaster(cfg, 2, epoch, sizes))
+                        .fit(rdd);
+            }
+            // dealt afresh
+            RoundTrainingMaster.releaseKeptDeal();
+            var fresh = train(jsc, rdd, cfg, start, 3, false);
+            for (var got : List.of(again, net, fresh)) {
+                assertArrayEquals(once.params().toFloatVector(), got.params().toFloatVector(), 0f);
+                assertArrayEquals(once.getUpdater().getStateViewArray().toFloatVector(),
+                        got.getUpdater().getStateViewArray().toFloatVector(), 0f);
+            }
+        } finally {
+            RoundTrainingMaster.releaseKeptDeal();
+            rdd.unpersist(false);
+        }
+    }
+
+    @Test
+    void theKeptDealIsNotReusedForAnotherRdd() {
+        TrainConfig cfg = tinyConfig("rpc");
+        JavaSparkContext jsc = JavaSparkContext.fromSparkContext(SparkTestSession.get().sparkContext());
+        // the same partition sizes and deal, other minibatches
+        JavaRDD<DataSet> a = TrainingData.balance(jsc.parallelize(markedBatches(23, 0), 3), 2).cache();
+        JavaRDD<DataSet> b = TrainingData.balance(jsc.parallelize(markedBatches(23, 500), 3), 2).cache();
+        long[] sizes = TrainingData.partitionSizes(a);
+        assertArrayEquals(sizes, TrainingData.partitionSizes(b));
+        var net = NetworkFactory.network(cfg);
+        long deals = RoundTrainingMaster.DEALS.get();
+        try {
+            int epoch = 0;
+            for (JavaRDD<DataSet> rdd : List.of(a, a, b, b, a)) {
+                float base = rdd == a ? 0 : 500;
+                CollectionAccumulator<Float> acc = jsc.sc().collectionAccumulator();
+                ParameterAveragingTrainingMaster m = io.tsforge.jobs.TrainJob.trainingMaster(cfg, 2, epoch++, sizes);
+                m.addHook(new Fitted(acc));
+                new SparkDl4jMultiLayer(jsc, net, m).fit(rdd);
+                List<Float> got = new ArrayList<>(acc.value());
+                Collections.sort(got);
+                List<Float> want = new ArrayList<>();
+                for (int i = 0; i < 23; i++) {
+                    want.add(base + 1000f * i);
+                }
+                assertEquals(want, got, "epoch " + epoch + " on " + (rdd == a ? "a" : "b"));
+            }
+            assertEquals(3, RoundTrainingMaster.DEALS.get() - deals, "dealt for a, b, then a again");
+        } finally {
+            RoundTrainingMaster.releaseKeptDeal();
+            a.unpersist(false);
+            b.unpersist(false);
+        }
     }
 
     @Test

@@ -16,7 +16,7 @@ final class TrainJobAccess {
     /** The order in which one worker fits an epoch's minibatches under the job's deal (see RoundTrainingMaster). */
     static int[] oneWorkerOrder(TrainConfig cfg, int n, int epoch) {
         RoundTrainingMaster.Deal deal = new RoundTrainingMaster.Deal(n, 1, cfg.dist().averagingFrequency(),
-                cfg.seed() * 7919L + epoch);
+                io.tsforge.jobs.TrainJob.dealSeed(cfg), io.tsforge.jobs.TrainJob.epochSeed(cfg, epoch));
         int[] order = new int[n];
         for (int i = 0; i < n; i++) {
             order[(int) deal.slot(i)] = i;

@@ -53,8 +53,11 @@ import java.util.concurrent.TimeoutException;
  * scheduling, per-job JIT) every round; here once per epoch.
  *
  * <p>The endpoint has a fresh name per fit and is stopped when the fit ends, failed or not (pending tasks get a
- * failure). Messages carry the stage attempt: a retried barrier stage restarts the epoch from the driver's values, the
- * endpoint then fails what an older attempt still waits for and rejects its late messages. A waiting task also checks
+ * failure). Spark aborts a barrier ResultStage at its first failure (it never retries one): a job that fails so (a lost
+ * executor, a failed task) is run again, with a new endpoint, up to as many times as Spark would attempt a task
+ * ({@code spark.task.maxFailures}; once in {@code local[N]}), from the driver's network, which only takes an average
+ * when a job succeeds, so a retried epoch gives what a clean one gives. Messages also carry the stage attempt: the
+ * endpoint fails what an older attempt still waits for and rejects its late messages. A waiting task also checks
  * every 200 ms whether Spark killed it (a barrier stage is killed without interrupting the threads), which costs
  * nothing when replies arrive: the wait ends with the reply.
  */
@@ -65,6 +68,36 @@ public final class RpcRounds {
 
     /** Epochs run here (driver side): for tests and diagnostics. */
     static final java.util.concurrent.atomic.AtomicLong EPOCHS = new java.util.concurrent.atomic.AtomicLong();
+
+    /** Epochs run again after their barrier job failed (driver side): for tests and diagnostics. */
+    static final java.util.concurrent.atomic.AtomicLong EPOCH_RETRIES = new java.util.concurrent.atomic.AtomicLong();
+
+    /** What Spark's DAGScheduler says when it aborts a barrier result stage instead of retrying it. */
+    static final String BARRIER_RESULT_STAGE_FAILED = "Could not recover from a failed barrier ResultStage";
+
+    /**
+     * A local property of the driver thread that sets how many times an epoch's job may run (tests; default: as many
+     * attempts as Spark gives a task, {@code spark.task.maxFailures}, 1 in {@code local[N]}).
+     */
+    static final String ATTEMPTS_PROPERTY = "tsforge.rpc.epochAttempts";
+
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(RpcRounds.class);
+
+    /**
+     * How many times an epoch's barrier job may run: Spark retries a failed task (here: the stage, a lost executor
+     * included) up to its scheduler's task attempts, but aborts a barrier ResultStage at its first failure, so the
+     * epoch is retried here with the same budget.
+     */
+    static int attempts(org.apache.spark.SparkContext sc) {
+        String p = sc.getLocalProperty(ATTEMPTS_PROPERTY);
+        if (p != null) {
+            return Math.max(1, Integer.parseInt(p));
+        }
+        if (sc.taskScheduler() instanceof org.apache.spark.scheduler.TaskSchedulerImpl t) {
+            return Math.max(1, t.maxTaskFailures());
+        }
+        return 1;
+    }
 
     /** The longest a task waits for a round's average (the other workers' fits): a day. */
     static final long MAX_WAIT_SECONDS = TimeUnit.DAYS.toSeconds(1);
@@ -164,15 +197,31 @@ public final class RpcRounds {
                 conf.getEpochCount(), batchSize, averagingFrequency, prefetch, saveUpdater,
                 hooks == null ? null : new ArrayList<>(hooks));
         RpcEnv env = SparkEnv.get().rpcEnv();
-        String name = "tsforge-averaging-" + UUID.randomUUID();
-        Averager averager = new Averager(env, deal.workers, averagingFrequency, conf.getIterationCount());
-        RpcEndpointRef ref = env.setupEndpoint(name, averager);
-        EPOCHS.incrementAndGet();
-        try {
-            byWorker.barrier().mapPartitions(new EpochTask(task, deal, name), false,
-                    ClassTag$.MODULE$.apply(Integer.class)).collect();
-        } finally {
-            env.stop(ref);
+        int attempts = attempts(byWorker.context());
+        Averager averager = null;
+        for (int attempt = 1; averager == null; attempt++) {
+            String name = "tsforge-averaging-" + UUID.randomUUID();
+            Averager a = new Averager(env, deal.workers, averagingFrequency, conf.getIterationCount());
+            RpcEndpointRef ref = env.setupEndpoint(name, a);
+            EPOCHS.incrementAndGet();
+            try {
+                byWorker.barrier().mapPartitions(new EpochTask(task, deal, name), false,
+                        ClassTag$.MODULE$.apply(Integer.class)).collect();
+                averager = a;
+            } catch (Exception e) {
+                // a SparkException (checked, thrown through Scala's collect without being declared)
+                if (!(e instanceof SparkException) || attempt >= attempts || byWorker.context().isStopped()
+                        || !String.valueOf(e.getMessage()).contains(BARRIER_RESULT_STAGE_FAILED)) {
+                    throw e;
+                }
+                // Spark never retries a failed barrier ResultStage (a lost executor, a failed task): the epoch runs
+                // again from the driver's network, which only takes the average when a job succeeds
+                LOG.warn("averaging epoch failed (attempt {} of {}), running it again: {}", attempt, attempts,
+                        e.getMessage());
+                EPOCH_RETRIES.incrementAndGet();
+            } finally {
+                env.stop(ref);
+            }
         }
         Average last = averager.last();
         if (last == null || last.params() == null) {

@@ -382,6 +382,68 @@ class RoundTrainingMasterTest {
         rdd.unpersist(false);
     }
 
+    /** Set by {@link FailOnceInSecondRound} when it has failed its one task (local mode: the tasks run in this JVM). */
+    static final java.util.concurrent.atomic.AtomicBoolean FAILED_ONCE = new java.util.concurrent.atomic.AtomicBoolean();
+
+    /** Worker 1 fails in its second round, once per JVM: the epoch's first job fails, a second one does not. */
+    static final class FailOnceInSecondRound implements TrainingHook {
+        private int updates;
+
+        @Override
+        public void preUpdate(org.nd4j.linalg.dataset.api.DataSet d, Model m) {
+        }
+
+        @Override
+        public void postUpdate(org.nd4j.linalg.dataset.api.DataSet d, Model m) {
+            if (org.apache.spark.TaskContext.get().partitionId() == 1 && ++updates == 4
+                    && FAILED_ONCE.compareAndSet(false, true)) {
+                throw new IllegalStateException("worker 1 fails once");
+            }
+        }
+
+        @Override
+        public void preUpdate(MultiDataSet d, Model m) {
+        }
+
+        @Override
+        public void postUpdate(MultiDataSet d, Model m) {
+        }
+    }
+
+    @Test
+    void aFailedRpcEpochRunsAgainFromTheDriversNetworkWithTheSameResult() {
+        // Spark aborts a barrier ResultStage at its first failure (a lost executor, a failed task) instead of
+        // retrying it: the epoch's job is run again, within the task attempts Spark would give (here set to 2)
+        JavaSparkContext jsc = JavaSparkContext.fromSparkContext(SparkTestSession.get().sparkContext());
+        JavaRDD<DataSet> rdd = randomBatches(jsc);
+        long[] sizes = TrainingData.partitionSizes(rdd);
+        TrainConfig cfg = tinyConfig("rpc");
+        var reference = NetworkFactory.network(cfg);
+        new SparkDl4jMultiLayer(jsc, reference, io.tsforge.jobs.TrainJob.trainingMaster(cfg, 2, 0, sizes)).fit(rdd);
+        var net = NetworkFactory.network(cfg);
+        ParameterAveragingTrainingMaster m = io.tsforge.jobs.TrainJob.trainingMaster(cfg, 2, 0, sizes);
+        m.addHook(new FailOnceInSecondRound());
+        FAILED_ONCE.set(false);
+        long retries = RpcRounds.EPOCH_RETRIES.get();
+        org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(java.time.Duration.ofMinutes(5), () -> {
+            jsc.setLocalProperty(RpcRounds.ATTEMPTS_PROPERTY, "2");
+            try {
+                new SparkDl4jMultiLayer(jsc, net, m).fit(rdd);
+            } finally {
+                jsc.setLocalProperty(RpcRounds.ATTEMPTS_PROPERTY, null);
+            }
+        });
+        assertTrue(FAILED_ONCE.get(), "the first job failed");
+        assertEquals(1, RpcRounds.EPOCH_RETRIES.get() - retries);
+        // the failed job left the driver's network as it was: the second job gives what one clean job gives
+        assertArrayEquals(reference.params().toFloatVector(), net.params().toFloatVector(), 0f);
+        assertArrayEquals(reference.getUpdater().getStateViewArray().toFloatVector(),
+                net.getUpdater().getStateViewArray().toFloatVector(), 0f);
+        assertEquals(reference.getLayerWiseConfigurations().getIterationCount(),
+                net.getLayerWiseConfigurations().getIterationCount());
+        rdd.unpersist(false);
+    }
+
     @Test
     void averagingIsTheExactMeanOfParametersAndUpdaterState() {
         JavaSparkContext jsc = JavaSparkContext.fromSparkContext(SparkTestSession.get().sparkContext());

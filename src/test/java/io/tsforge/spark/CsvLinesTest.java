@@ -38,6 +38,16 @@ class CsvLinesTest {
         agreeOnRandomLines(delimiter, alphabet, new int[]{3, 0, 1, 2});
     }
 
+    /** A line of 1 to 24 characters drawn from {@code alphabet}. */
+    static String randomLine(SplittableRandom rnd, String alphabet) {
+        StringBuilder sb = new StringBuilder();
+        int len = 1 + rnd.nextInt(24);
+        for (int i = 0; i < len; i++) {
+            sb.append(alphabet.charAt(rnd.nextInt(alphabet.length())));
+        }
+        return sb.toString();
+    }
+
     static void agreeOnRandomLines(String delimiter, String alphabet, int[] selected) {
         int columns = 4;
         CsvLineSplitter splitter = CsvLines.splitter(delimiter, columns, false, selected);
@@ -47,12 +57,7 @@ class CsvLinesTest {
         String[] theirs = new String[selected.length];
         int plain = 0;
         for (int n = 0; n < 20_000; n++) {
-            StringBuilder sb = new StringBuilder();
-            int len = 1 + rnd.nextInt(24);
-            for (int i = 0; i < len; i++) {
-                sb.append(alphabet.charAt(rnd.nextInt(alphabet.length())));
-            }
-            String line = sb.toString();
+            String line = randomLine(rnd, alphabet);
             if (!splitter.isData(line)) {
                 continue;
             }
@@ -88,12 +93,7 @@ class CsvLinesTest {
         String[] mine = new String[3];
         String[] theirs = new String[3];
         for (int n = 0; n < 20_000; n++) {
-            StringBuilder sb = new StringBuilder();
-            int len = 1 + rnd.nextInt(24);
-            for (int i = 0; i < len; i++) {
-                sb.append(alphabet.charAt(rnd.nextInt(alphabet.length())));
-            }
-            String line = sb.toString();
+            String line = randomLine(rnd, alphabet);
             if (!splitter.isData(line)) {
                 continue;
             }

@@ -338,8 +338,17 @@ class RoundTrainingMasterTest {
     }
 
     /** Fails worker 1 at its fourth minibatch (its second round), once worker 0 is waiting for that round's average. */
+    /**
+     * Worker 1 fails in its second round: in every task, or ({@code once}) only the first time in this JVM (local mode:
+     * the tasks run here), so that an epoch's first job fails and a second one does not.
+     */
     static final class FailSecondRound implements TrainingHook {
+        private final boolean once;
         private int updates;
+
+        FailSecondRound(boolean once) {
+            this.once = once;
+        }
 
         @Override
         public void preUpdate(org.nd4j.linalg.dataset.api.DataSet d, Model m) {
@@ -347,8 +356,9 @@ class RoundTrainingMasterTest {
 
         @Override
         public void postUpdate(org.nd4j.linalg.dataset.api.DataSet d, Model m) {
-            if (org.apache.spark.TaskContext.get().partitionId() == 1 && ++updates == 4) {
-                throw new IllegalStateException("worker 1 fails");
+            if (org.apache.spark.TaskContext.get().partitionId() == 1 && ++updates == 4
+                    && (!once || FAILED_ONCE.compareAndSet(false, true))) {
+                throw new IllegalStateException(once ? "worker 1 fails once" : "worker 1 fails");
             }
         }
 
@@ -361,6 +371,9 @@ class RoundTrainingMasterTest {
         }
     }
 
+    /** Set by {@link FailSecondRound} when it has failed its one task. */
+    static final java.util.concurrent.atomic.AtomicBoolean FAILED_ONCE = new java.util.concurrent.atomic.AtomicBoolean();
+
     @Test
     void aFailingRpcWorkerFailsTheFitAndReleasesTheOthers() {
         JavaSparkContext jsc = JavaSparkContext.fromSparkContext(SparkTestSession.get().sparkContext());
@@ -369,7 +382,7 @@ class RoundTrainingMasterTest {
         TrainConfig cfg = tinyConfig("rpc");
         var net = NetworkFactory.network(cfg);
         ParameterAveragingTrainingMaster m = io.tsforge.jobs.TrainJob.trainingMaster(cfg, 2, 0, sizes);
-        m.addHook(new FailSecondRound());
+        m.addHook(new FailSecondRound(false));
         // a deadlock guard, not a speed target: a worker left waiting would hold its slot for a day
         org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(java.time.Duration.ofMinutes(5), () -> {
             Exception e = assertThrows(Exception.class, () -> new SparkDl4jMultiLayer(jsc, net, m).fit(rdd));
@@ -380,34 +393,6 @@ class RoundTrainingMasterTest {
             assertEquals(1, RpcRounds.EPOCHS.get() - epochs);
         });
         rdd.unpersist(false);
-    }
-
-    /** Set by {@link FailOnceInSecondRound} when it has failed its one task (local mode: the tasks run in this JVM). */
-    static final java.util.concurrent.atomic.AtomicBoolean FAILED_ONCE = new java.util.concurrent.atomic.AtomicBoolean();
-
-    /** Worker 1 fails in its second round, once per JVM: the epoch's first job fails, a second one does not. */
-    static final class FailOnceInSecondRound implements TrainingHook {
-        private int updates;
-
-        @Override
-        public void preUpdate(org.nd4j.linalg.dataset.api.DataSet d, Model m) {
-        }
-
-        @Override
-        public void postUpdate(org.nd4j.linalg.dataset.api.DataSet d, Model m) {
-            if (org.apache.spark.TaskContext.get().partitionId() == 1 && ++updates == 4
-                    && FAILED_ONCE.compareAndSet(false, true)) {
-                throw new IllegalStateException("worker 1 fails once");
-            }
-        }
-
-        @Override
-        public void preUpdate(MultiDataSet d, Model m) {
-        }
-
-        @Override
-        public void postUpdate(MultiDataSet d, Model m) {
-        }
     }
 
     @Test
@@ -422,7 +407,7 @@ class RoundTrainingMasterTest {
         new SparkDl4jMultiLayer(jsc, reference, io.tsforge.jobs.TrainJob.trainingMaster(cfg, 2, 0, sizes)).fit(rdd);
         var net = NetworkFactory.network(cfg);
         ParameterAveragingTrainingMaster m = io.tsforge.jobs.TrainJob.trainingMaster(cfg, 2, 0, sizes);
-        m.addHook(new FailOnceInSecondRound());
+        m.addHook(new FailSecondRound(true));
         FAILED_ONCE.set(false);
         long retries = RpcRounds.EPOCH_RETRIES.get();
         org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(java.time.Duration.ofMinutes(5), () -> {

@@ -425,36 +425,103 @@ public final class PrepareFunctions {
         return windowRows(s, spec, null, true);
     }
 
-    /** The windows of split {@code only} (null: all), with the split column last when {@code withSplit}. */
+    /**
+     * The windows of split {@code only} (null: all), with the split column last when {@code withSplit}. The windows
+     * of the series are cut first (three ints each), then written one at a time into one reused row: the plan copies
+     * each row before asking for the next, so no row is copied here.
+     */
     private static Iterator<InternalRow> windowRows(AssembledSeries s, WindowSpec spec, SplitLabel only,
                                                     boolean withSplit) {
-        List<InternalRow> out = new ArrayList<>();
         UTF8String id = UTF8String.fromString(s.seriesId());
-        UnsafeRowWriter row = new UnsafeRowWriter(withSplit ? 6 : 5);
+        List<Segment> segments = s.segments();
+        // per window: segment position in the list, origin, history, split code
+        int[][] cut = {new int[64]};
+        int[] n = {0};
         Windower w = new Windower(spec);
-        for (Segment seg : s.segments()) {
-            w.cut(seg, (sg, origin, history, split) -> {
+        for (int k = 0; k < segments.size(); k++) {
+            int segment = k;
+            w.cut(segments.get(k), (sg, origin, history, split) -> {
                 if (only != null && split != only) {
                     return;
                 }
+                if (n[0] + 4 > cut[0].length) {
+                    cut[0] = java.util.Arrays.copyOf(cut[0], cut[0].length * 2);
+                }
+                int[] c = cut[0];
+                c[n[0]++] = segment;
+                c[n[0]++] = origin;
+                c[n[0]++] = history;
+                c[n[0]++] = split.code();
+            });
+        }
+        int[] c = cut[0];
+        int end = n[0];
+        UnsafeRowWriter row = new UnsafeRowWriter(withSplit ? 6 : 5);
+        return new Iterator<>() {
+            int i;
+
+            @Override
+            public boolean hasNext() {
+                return i < end;
+            }
+
+            @Override
+            public InternalRow next() {
+                if (i >= end) {
+                    throw new NoSuchElementException();
+                }
+                Segment sg = segments.get(c[i]);
+                int origin = c[i + 1];
                 row.reset();
                 row.zeroOutNullBytes();
                 row.write(0, id);
                 row.write(1, sg.index);
                 row.write(2, origin);
                 row.write(3, micros(sg.timestamp(origin)));
-                row.write(4, history);
+                row.write(4, c[i + 2]);
                 if (withSplit) {
-                    row.write(5, SPLIT_LABELS[split.code()]);
+                    row.write(5, SPLIT_LABELS[c[i + 3]]);
                 }
-                out.add(row.getRow().copy());
-            });
-        }
-        return out.iterator();
+                i += 4;
+                return row.getRow();
+            }
+        };
     }
 
-    /** Counts for one series: the job adds them up on the driver to balance rows and windows. */
-    public static SeriesCounts counts(AssembledSeries s, WindowSpec spec, Normalizer normalizer) {
+    /**
+     * One pass over a partition of assembled series: each series' training statistics (the segments' accumulators
+     * merged in segment order, as {@code reduceByKey} merged them) and the series' counts, without
+     * {@code seriesOnGlobalStats}, which needs the fitted normalizer (see
+     * {@link SeriesCounts#seriesOnGlobalStats(Normalizer)}). A series is assembled in one partition only (the rows are
+     * partitioned by series), so the partitions' maps have disjoint keys.
+     */
+    public static Iterator<PartitionSummary> summarize(Iterator<AssembledSeries> series, Normalization method,
+                                                       WindowSpec spec) {
+        PartitionSummary p = new PartitionSummary();
+        while (series.hasNext()) {
+            AssembledSeries s = series.next();
+            Iterator<Tuple2<String, StatsAccumulator>> st = trainStats(s, method);
+            while (st.hasNext()) {
+                Tuple2<String, StatsAccumulator> t = st.next();
+                p.stats.merge(t._1(), t._2(), StatsAccumulator::merge);
+            }
+            p.counts.add(counts(s, spec));
+        }
+        return List.of(p).iterator();
+    }
+
+    /** What {@link #summarize} gives for one partition. */
+    public static final class PartitionSummary implements java.io.Serializable {
+        public final java.util.Map<String, StatsAccumulator> stats = new java.util.LinkedHashMap<>();
+        public final SeriesCounts counts = new SeriesCounts();
+    }
+
+    /**
+     * Counts for one series: the job adds them up on the driver to balance rows and windows. All but
+     * {@code seriesOnGlobalStats}, which the job sets once the normalizer is fitted
+     * ({@link SeriesCounts#seriesOnGlobalStats(Normalizer)}).
+     */
+    public static SeriesCounts counts(AssembledSeries s, WindowSpec spec) {
         SeriesCounts c = new SeriesCounts();
         c.series = 1;
         c.segments = s.segments().size();
@@ -465,7 +532,6 @@ public final class PrepareFunctions {
         c.stepsIncomplete = s.stepsIncomplete();
         c.gapsFilled = s.gapsFilled();
         c.gapsSplit = s.gapsSplit();
-        c.seriesOnGlobalStats = normalizer.hasOwnScale(s.seriesId()) ? 0 : 1;
         Windower w = new Windower(spec);
         for (Segment seg : s.segments()) {
             w.cut(seg, (sg, o, h, sp) -> { }, c.windows);
@@ -488,6 +554,16 @@ public final class PrepareFunctions {
         public long seriesOnGlobalStats;
         public long seriesWithoutWindows;
         public final Windower.Counts windows = new Windower.Counts();
+
+        /**
+         * Sets {@link #seriesOnGlobalStats} from the fitted normalizer: the series without a scale of their own.
+         * Every series with one is among the {@link #series} counted (its scale was fitted from its own statistics),
+         * so that is the series counted less the normalizer's per-series scales.
+         */
+        public SeriesCounts seriesOnGlobalStats(Normalizer normalizer) {
+            seriesOnGlobalStats = series - normalizer.perSeries().size();
+            return this;
+        }
 
         public SeriesCounts add(SeriesCounts o) {
             series += o.series;

@@ -425,67 +425,32 @@ public final class PrepareFunctions {
         return windowRows(s, spec, null, true);
     }
 
-    /**
-     * The windows of split {@code only} (null: all), with the split column last when {@code withSplit}. The windows
-     * of the series are cut first (three ints each), then written one at a time into one reused row: the plan copies
-     * each row before asking for the next, so no row is copied here.
-     */
+    /** The windows of split {@code only} (null: all), with the split column last when {@code withSplit}. */
     private static Iterator<InternalRow> windowRows(AssembledSeries s, WindowSpec spec, SplitLabel only,
                                                     boolean withSplit) {
+        List<InternalRow> out = new ArrayList<>();
         UTF8String id = UTF8String.fromString(s.seriesId());
-        List<Segment> segments = s.segments();
-        // per window: segment position in the list, origin, history, split code
-        int[][] cut = {new int[64]};
-        int[] n = {0};
+        UnsafeRowWriter row = new UnsafeRowWriter(withSplit ? 6 : 5);
         Windower w = new Windower(spec);
-        for (int k = 0; k < segments.size(); k++) {
-            int segment = k;
-            w.cut(segments.get(k), (sg, origin, history, split) -> {
+        for (Segment seg : s.segments()) {
+            w.cut(seg, (sg, origin, history, split) -> {
                 if (only != null && split != only) {
                     return;
                 }
-                if (n[0] + 4 > cut[0].length) {
-                    cut[0] = java.util.Arrays.copyOf(cut[0], cut[0].length * 2);
-                }
-                int[] c = cut[0];
-                c[n[0]++] = segment;
-                c[n[0]++] = origin;
-                c[n[0]++] = history;
-                c[n[0]++] = split.code();
-            });
-        }
-        int[] c = cut[0];
-        int end = n[0];
-        UnsafeRowWriter row = new UnsafeRowWriter(withSplit ? 6 : 5);
-        return new Iterator<>() {
-            int i;
-
-            @Override
-            public boolean hasNext() {
-                return i < end;
-            }
-
-            @Override
-            public InternalRow next() {
-                if (i >= end) {
-                    throw new NoSuchElementException();
-                }
-                Segment sg = segments.get(c[i]);
-                int origin = c[i + 1];
                 row.reset();
                 row.zeroOutNullBytes();
                 row.write(0, id);
                 row.write(1, sg.index);
                 row.write(2, origin);
                 row.write(3, micros(sg.timestamp(origin)));
-                row.write(4, c[i + 2]);
+                row.write(4, history);
                 if (withSplit) {
-                    row.write(5, SPLIT_LABELS[c[i + 3]]);
+                    row.write(5, SPLIT_LABELS[split.code()]);
                 }
-                i += 4;
-                return row.getRow();
-            }
-        };
+                out.add(row.getRow().copy());
+            });
+        }
+        return out.iterator();
     }
 
     /**

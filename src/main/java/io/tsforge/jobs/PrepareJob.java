@@ -85,10 +85,16 @@ public final class PrepareJob {
                 .persist(StorageLevel.MEMORY_AND_DISK());
         try {
             report.stage("fit-statistics");
-            Map<String, StatsAccumulator> stats = new TreeMap<>(series
-                    .flatMapToPair(s -> PrepareFunctions.trainStats(s, cfg.normalization()))
-                    .reduceByKey(StatsAccumulator::merge)
-                    .collectAsMap());
+            // one pass over the assembled series: statistics and counts (they were a reduceByKey and a separate
+            // counting pass); the partitions' keys are disjoint, each series being assembled in one partition
+            Map<String, StatsAccumulator> stats = new TreeMap<>();
+            PrepareFunctions.SeriesCounts counts = new PrepareFunctions.SeriesCounts();
+            for (PrepareFunctions.PartitionSummary p : series
+                    .mapPartitions(it -> PrepareFunctions.summarize(it, cfg.normalization(), cfg.window()))
+                    .collect()) {
+                p.stats.forEach((id, acc) -> stats.merge(id, acc, StatsAccumulator::merge));
+                counts.add(p.counts);
+            }
             Normalizer normalizer = Normalizer.fit(cfg.normalization(), in.valueColumns(), stats);
             new Storage(jsc.hadoopConfiguration()).writeJson(out + "/" + PreparedLayout.STATS,
                     NormalizerJson.toJson(normalizer, stats));
@@ -119,10 +125,7 @@ public final class PrepareJob {
             report.count("quarantine_by_reason", byReason);
             report.log(String.format("quarantined %,d rows %s", quarantined, byReason));
 
-            report.stage("count");
-            PrepareFunctions.SeriesCounts counts = series
-                    .map(s -> PrepareFunctions.counts(s, cfg.window(), bn.value()))
-                    .fold(new PrepareFunctions.SeriesCounts(), PrepareFunctions.SeriesCounts::add);
+            counts.seriesOnGlobalStats(normalizer);
             if (counts.series > 0 && normalizer.global() == null) {
                 throw new IllegalStateException("no series has a step in the training range: check split.* "
                         + "against the data's time range");

@@ -453,8 +453,40 @@ public final class PrepareFunctions {
         return out.iterator();
     }
 
-    /** Counts for one series: the job adds them up on the driver to balance rows and windows. */
-    public static SeriesCounts counts(AssembledSeries s, WindowSpec spec, Normalizer normalizer) {
+    /**
+     * One pass over a partition of assembled series: each series' training statistics (the segments' accumulators
+     * merged in segment order, as {@code reduceByKey} merged them) and the series' counts, without
+     * {@code seriesOnGlobalStats}, which needs the fitted normalizer (see
+     * {@link SeriesCounts#seriesOnGlobalStats(Normalizer)}). A series is assembled in one partition only (the rows are
+     * partitioned by series), so the partitions' maps have disjoint keys.
+     */
+    public static Iterator<PartitionSummary> summarize(Iterator<AssembledSeries> series, Normalization method,
+                                                       WindowSpec spec) {
+        PartitionSummary p = new PartitionSummary();
+        while (series.hasNext()) {
+            AssembledSeries s = series.next();
+            Iterator<Tuple2<String, StatsAccumulator>> st = trainStats(s, method);
+            while (st.hasNext()) {
+                Tuple2<String, StatsAccumulator> t = st.next();
+                p.stats.merge(t._1(), t._2(), StatsAccumulator::merge);
+            }
+            p.counts.add(counts(s, spec));
+        }
+        return List.of(p).iterator();
+    }
+
+    /** What {@link #summarize} gives for one partition. */
+    public static final class PartitionSummary implements java.io.Serializable {
+        public final java.util.Map<String, StatsAccumulator> stats = new java.util.LinkedHashMap<>();
+        public final SeriesCounts counts = new SeriesCounts();
+    }
+
+    /**
+     * Counts for one series: the job adds them up on the driver to balance rows and windows. All but
+     * {@code seriesOnGlobalStats}, which the job sets once the normalizer is fitted
+     * ({@link SeriesCounts#seriesOnGlobalStats(Normalizer)}).
+     */
+    public static SeriesCounts counts(AssembledSeries s, WindowSpec spec) {
         SeriesCounts c = new SeriesCounts();
         c.series = 1;
         c.segments = s.segments().size();
@@ -465,7 +497,6 @@ public final class PrepareFunctions {
         c.stepsIncomplete = s.stepsIncomplete();
         c.gapsFilled = s.gapsFilled();
         c.gapsSplit = s.gapsSplit();
-        c.seriesOnGlobalStats = normalizer.hasOwnScale(s.seriesId()) ? 0 : 1;
         Windower w = new Windower(spec);
         for (Segment seg : s.segments()) {
             w.cut(seg, (sg, o, h, sp) -> { }, c.windows);
@@ -488,6 +519,16 @@ public final class PrepareFunctions {
         public long seriesOnGlobalStats;
         public long seriesWithoutWindows;
         public final Windower.Counts windows = new Windower.Counts();
+
+        /**
+         * Sets {@link #seriesOnGlobalStats} from the fitted normalizer: the series without a scale of their own.
+         * Every series with one is among the {@link #series} counted (its scale was fitted from its own statistics),
+         * so that is the series counted less the normalizer's per-series scales.
+         */
+        public SeriesCounts seriesOnGlobalStats(Normalizer normalizer) {
+            seriesOnGlobalStats = series - normalizer.perSeries().size();
+            return this;
+        }
 
         public SeriesCounts add(SeriesCounts o) {
             series += o.series;

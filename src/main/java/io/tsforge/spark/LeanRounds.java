@@ -123,19 +123,26 @@ public final class LeanRounds {
         }
     }
 
-    /** What a worker sends back: its parameters, updater state (when saved) and last score; nulls when it had no data. */
+    /**
+     * What a worker sends back: its parameters, updater state (when saved) and last score; nulls when it had no data.
+     * The arrays travel as {@link Flat}s (primitive arrays, which Java serialization writes in bulk).
+     */
     static final class Result implements Serializable {
-        INDArray params;
-        INDArray updaterState;
+        Flat params;
+        Flat updaterState;
         double score;
 
         Result() {
         }
 
-        Result(INDArray params, INDArray updaterState, double score) {
+        Result(Flat params, Flat updaterState, double score) {
             this.params = params;
             this.updaterState = updaterState;
             this.score = score;
+        }
+
+        Result(INDArray params, INDArray updaterState, double score) {
+            this(Flat.of(params), Flat.of(updaterState), score);
         }
     }
 
@@ -169,59 +176,50 @@ public final class LeanRounds {
             return;
         }
         MultiLayerNetwork net = network.getNetwork();
-        net.setParameters(m.params());
+        m.params().copyInto(net.params());
         if (m.state() != null) {
-            net.getUpdater().setStateViewArray(null, m.state(), false);
+            m.state().copyInto(net.getUpdater().getStateViewArray());
         }
         network.setScore(m.score());
-        Nd4j.getExecutioner().commit();
         MultiLayerConfiguration conf = net.getLayerWiseConfigurations();
         conf.setIterationCount(conf.getIterationCount() + averagingFrequency);
     }
 
     /** A round's mean over the {@code workers} that had data: parameters, updater state (or null) and score. */
-    record Mean(INDArray params, INDArray state, double score, int workers) {
+    record Mean(Flat params, Flat state, double score, int workers) {
     }
 
     /**
-     * The mean of the results that have parameters, summed in the order given (worker order, as DL4J sums them); null
-     * when none has. The first result's arrays are summed into.
+     * The mean of the results that have parameters, as DL4J computes it (ND4J's {@code addi} in the order given, worker
+     * order, then {@code divi} by their number, element by element in the arrays' own precision: the same values);
+     * null when none has. The updater state is averaged when every such result has one.
      */
     static Mean mean(Result[] results) {
-        INDArray params = null;
-        INDArray state = null;
+        List<Flat> params = new ArrayList<>(results.length);
+        List<Flat> states = new ArrayList<>(results.length);
         double score = 0;
-        int n = 0;
         for (Result r : results) {
             if (r == null || r.params == null) {
                 continue;
             }
-            if (params == null) {
-                params = r.params;
-                state = r.updaterState;
-            } else {
-                params.addi(r.params);
-                if (state != null && r.updaterState != null) {
-                    state.addi(r.updaterState);
-                }
+            params.add(r.params);
+            if (r.updaterState != null) {
+                states.add(r.updaterState);
             }
             score += r.score;
-            n++;
         }
-        if (params == null) {
+        if (params.isEmpty()) {
             return null;
         }
-        params.divi(n);
-        if (state != null) {
-            state.divi(n);
-        }
-        Nd4j.getExecutioner().commit();
-        return new Mean(params, state, score / n, n);
+        int n = params.size();
+        return new Mean(Flat.mean(params), states.size() == n ? Flat.mean(states) : null, score / n, n);
     }
 
     /**
-     * An array as the task ships it: a primitive array, which Java serialization writes in bulk (an INDArray's own
-     * serialization reads and writes element by element: measured as a fifth of the tasks' time outside the fits).
+     * An array as the task and the averaging messages ship it: a primitive array (float for FLOAT arrays, double
+     * otherwise), which Java serialization writes in bulk (an INDArray's own serialization reads and writes element by
+     * element: measured as a fifth of the tasks' time outside the fits). Dense arrays are copied in and out of the
+     * native buffer in bulk; ND4J's {@code toFloatVector} copies element by element.
      */
     static final class Flat implements Serializable {
         private final org.nd4j.linalg.api.buffer.DataType type;
@@ -232,8 +230,27 @@ public final class LeanRounds {
         private Flat(INDArray a) {
             type = a.dataType();
             shape = a.shape();
-            floats = type == org.nd4j.linalg.api.buffer.DataType.FLOAT ? a.toFloatVector() : null;
-            doubles = floats == null ? a.toDoubleVector() : null;
+            if (a.length() > Integer.MAX_VALUE) {
+                throw new IllegalArgumentException("array too long to ship: " + a.length());
+            }
+            INDArray d = type == org.nd4j.linalg.api.buffer.DataType.FLOAT
+                    || type == org.nd4j.linalg.api.buffer.DataType.DOUBLE ? a
+                    : a.castTo(org.nd4j.linalg.api.buffer.DataType.DOUBLE);
+            java.nio.ByteBuffer nio = nio(d);
+            if (nio == null) {
+                // a view (or not in c order): a dense copy of it
+                d = d.dup('c');
+                nio = nio(d);
+            }
+            if (type == org.nd4j.linalg.api.buffer.DataType.FLOAT) {
+                floats = new float[(int) a.length()];
+                nio.asFloatBuffer().get(floats);
+                doubles = null;
+            } else {
+                floats = null;
+                doubles = new double[(int) a.length()];
+                nio.asDoubleBuffer().get(doubles);
+            }
         }
 
         static Flat of(INDArray a) {
@@ -247,54 +264,107 @@ public final class LeanRounds {
             this.doubles = doubles;
         }
 
-        /** Writes a possibly null array: only JDK types, so any class loader reads it back. */
-        static void write(java.io.DataOutputStream out, Flat f) throws java.io.IOException {
-            out.writeBoolean(f != null);
-            if (f == null) {
-                return;
+        /**
+         * The native buffer of a dense c-order FLOAT or DOUBLE array that starts its buffer (not a view), in native
+         * byte order; null for any other array.
+         */
+        private static java.nio.ByteBuffer nio(INDArray a) {
+            if ((a.dataType() != org.nd4j.linalg.api.buffer.DataType.FLOAT
+                    && a.dataType() != org.nd4j.linalg.api.buffer.DataType.DOUBLE) || a.isView()
+                    || a.offset() != 0 || a.data().offset() != 0 || a.length() > a.data().length()) {
+                return null;
             }
-            out.writeUTF(f.type.name());
-            out.writeInt(f.shape.length);
-            for (long d : f.shape) {
-                out.writeLong(d);
+            long[] sh = a.shape();
+            long[] st = a.stride();
+            long expected = 1;
+            for (int d = sh.length - 1; d >= 0; d--) {
+                if (sh[d] > 1 && st[d] != expected) {
+                    return null;
+                }
+                expected *= sh[d];
             }
-            out.writeBoolean(f.floats != null);
-            if (f.floats != null) {
-                out.writeInt(f.floats.length);
-                java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(4 * f.floats.length);
-                b.asFloatBuffer().put(f.floats);
-                out.write(b.array());
+            return a.data().asNio().order(java.nio.ByteOrder.nativeOrder());
+        }
+
+        /**
+         * Copies the values, in c order, into {@code target}, an array of the same length (its shape, order and data
+         * type are kept).
+         */
+        void copyInto(INDArray target) {
+            int n = floats != null ? floats.length : doubles.length;
+            if (target.length() != n) {
+                throw new IllegalArgumentException("cannot copy " + n + " values into an array of " + target.length());
+            }
+            java.nio.ByteBuffer nio = nio(target);
+            if (nio != null && floats != null && target.dataType() == org.nd4j.linalg.api.buffer.DataType.FLOAT) {
+                nio.asFloatBuffer().put(floats);
+            } else if (nio != null && doubles != null
+                    && target.dataType() == org.nd4j.linalg.api.buffer.DataType.DOUBLE) {
+                nio.asDoubleBuffer().put(doubles);
             } else {
-                out.writeInt(f.doubles.length);
-                java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(8 * f.doubles.length);
-                b.asDoubleBuffer().put(f.doubles);
-                out.write(b.array());
+                target.assign(array().reshape('c', target.shape()).castTo(target.dataType()));
             }
         }
 
-        /** Reads what {@link #write} wrote. */
-        static Flat read(java.io.DataInputStream in) throws java.io.IOException {
-            if (!in.readBoolean()) {
+        /**
+         * The element-wise mean of arrays of one type and length: summed in the order given, then divided by their
+         * number, in the arrays' precision (what ND4J's {@code addi} and {@code divi} compute).
+         */
+        static Flat mean(List<Flat> all) {
+            Flat first = all.get(0);
+            int k = all.size();
+            if (first.floats != null) {
+                float[] sum = first.floats.clone();
+                for (int w = 1; w < k; w++) {
+                    float[] v = first.same(all.get(w)).floats;
+                    for (int i = 0; i < sum.length; i++) {
+                        sum[i] += v[i];
+                    }
+                }
+                for (int i = 0; i < sum.length; i++) {
+                    sum[i] /= k;
+                }
+                return new Flat(first.type, first.shape, sum, null);
+            }
+            double[] sum = first.doubles.clone();
+            for (int w = 1; w < k; w++) {
+                double[] v = first.same(all.get(w)).doubles;
+                for (int i = 0; i < sum.length; i++) {
+                    sum[i] += v[i];
+                }
+            }
+            for (int i = 0; i < sum.length; i++) {
+                sum[i] /= k;
+            }
+            return new Flat(first.type, first.shape, null, sum);
+        }
+
+        private Flat same(Flat o) {
+            if (o.type != type || !java.util.Arrays.equals(o.shape, shape)) {
+                throw new IllegalArgumentException("cannot average a " + o.type + " " + java.util.Arrays.toString(
+                        o.shape) + " array with a " + type + " " + java.util.Arrays.toString(shape) + " one");
+            }
+            return o;
+        }
+
+        /**
+         * The array as a message of JDK types only ({@code [type name, shape, float[] or double[]]}), which any class
+         * loader reads back (Spark's RPC deserializes with its own, which on an executor may not see the application's
+         * jar); null for null.
+         */
+        static Object[] message(Flat f) {
+            return f == null ? null : new Object[]{f.type.name(), f.shape, f.floats != null ? f.floats : f.doubles};
+        }
+
+        /** Reads what {@link #message} made. */
+        static Flat fromMessage(Object m) {
+            if (m == null) {
                 return null;
             }
-            org.nd4j.linalg.api.buffer.DataType type = org.nd4j.linalg.api.buffer.DataType.valueOf(in.readUTF());
-            long[] shape = new long[in.readInt()];
-            for (int i = 0; i < shape.length; i++) {
-                shape[i] = in.readLong();
-            }
-            boolean isFloat = in.readBoolean();
-            int n = in.readInt();
-            byte[] bytes = new byte[(isFloat ? 4 : 8) * n];
-            in.readFully(bytes);
-            java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(bytes);
-            if (isFloat) {
-                float[] v = new float[n];
-                b.asFloatBuffer().get(v);
-                return new Flat(type, shape, v, null);
-            }
-            double[] v = new double[n];
-            b.asDoubleBuffer().get(v);
-            return new Flat(type, shape, null, v);
+            Object[] a = (Object[]) m;
+            org.nd4j.linalg.api.buffer.DataType type = org.nd4j.linalg.api.buffer.DataType.valueOf((String) a[0]);
+            return a[2] instanceof float[] f ? new Flat(type, (long[]) a[1], f, null)
+                    : new Flat(type, (long[]) a[1], null, (double[]) a[2]);
         }
 
         /** A new array with the values. */
@@ -351,12 +421,9 @@ public final class LeanRounds {
             try {
                 net = prepare();
                 fit(net, it);
-                INDArray state = null;
-                if (saveUpdater && net.getUpdater() != null && net.getUpdater().getStateViewArray() != null) {
-                    state = net.getUpdater().getStateViewArray().dup();
-                }
-                Result r = new Result(net.params().dup(), state, net.score());
-                Nd4j.getExecutioner().commit();
+                INDArray state = saveUpdater && net.getUpdater() != null ? net.getUpdater().getStateViewArray()
+                        : null;
+                Result r = new Result(net.params(), state, net.score());
                 healthy = true;
                 return r;
             } finally {

@@ -105,25 +105,15 @@ public final class RpcRounds {
     /** A worker's round: its parameters, updater state and score, all null/0 when it had no minibatch. */
     record Contribution(int attempt, int round, int worker, LeanRounds.Flat params, LeanRounds.Flat state,
                         double score) {
-        byte[] encode() {
-            return bytes(out -> {
-                out.writeInt(attempt);
-                out.writeInt(round);
-                out.writeInt(worker);
-                out.writeDouble(score);
-                LeanRounds.Flat.write(out, params);
-                LeanRounds.Flat.write(out, state);
-            });
+        Object[] message() {
+            return new Object[]{new int[]{attempt, round, worker}, score, LeanRounds.Flat.message(params),
+                    LeanRounds.Flat.message(state)};
         }
 
-        static Contribution decode(byte[] bytes) {
-            return read(bytes, in -> new Contribution(in.readInt(), in.readInt(), in.readInt(), in.readDouble(),
-                    LeanRounds.Flat.read(in), LeanRounds.Flat.read(in)));
-        }
-
-        private Contribution(int attempt, int round, int worker, double score, LeanRounds.Flat params,
-                             LeanRounds.Flat state) {
-            this(attempt, round, worker, params, state, score);
+        static Contribution of(Object[] m) {
+            int[] h = (int[]) m[0];
+            return new Contribution(h[0], h[1], h[2], LeanRounds.Flat.fromMessage(m[2]),
+                    LeanRounds.Flat.fromMessage(m[3]), (Double) m[1]);
         }
     }
 
@@ -132,55 +122,24 @@ public final class RpcRounds {
      * averaged), mean score, iteration count after the round, and how many workers had data.
      */
     record Average(LeanRounds.Flat params, LeanRounds.Flat state, double score, int iteration, int workers) {
-        byte[] encode() {
-            return bytes(out -> {
-                out.writeDouble(score);
-                out.writeInt(iteration);
-                out.writeInt(workers);
-                LeanRounds.Flat.write(out, params);
-                LeanRounds.Flat.write(out, state);
-            });
+        Object[] message() {
+            return new Object[]{new int[]{iteration, workers}, score, LeanRounds.Flat.message(params),
+                    LeanRounds.Flat.message(state)};
         }
 
-        static Average decode(byte[] bytes) {
-            return read(bytes, in -> {
-                double score = in.readDouble();
-                int iteration = in.readInt();
-                int workers = in.readInt();
-                return new Average(LeanRounds.Flat.read(in), LeanRounds.Flat.read(in), score, iteration, workers);
-            });
+        static Average of(Object[] m) {
+            int[] h = (int[]) m[0];
+            return new Average(LeanRounds.Flat.fromMessage(m[2]), LeanRounds.Flat.fromMessage(m[3]), (Double) m[1],
+                    h[0], h[1]);
         }
     }
 
     /*
-     * Messages travel as byte arrays: Spark's RPC deserializes with the class loader it was created with, which on an
-     * executor may not see the application's jar (Spark's own BarrierCoordinator only sends Spark and JDK types).
+     * Messages are arrays of JDK types only (Flat.message): Spark's RPC deserializes a remote message with the class
+     * loader it was created with, which on an executor may not see the application's jar (Spark's own
+     * BarrierCoordinator only sends Spark and JDK types). A message within one JVM (local mode) is passed as it is,
+     * not serialized: the average is one set of arrays that every worker only reads.
      */
-    private interface Writer {
-        void write(java.io.DataOutputStream out) throws java.io.IOException;
-    }
-
-    private interface Reader<T> {
-        T read(java.io.DataInputStream in) throws java.io.IOException;
-    }
-
-    private static byte[] bytes(Writer w) {
-        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
-        try (java.io.DataOutputStream out = new java.io.DataOutputStream(bytes)) {
-            w.write(out);
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException(e);
-        }
-        return bytes.toByteArray();
-    }
-
-    private static <T> T read(byte[] bytes, Reader<T> r) {
-        try (java.io.DataInputStream in = new java.io.DataInputStream(new java.io.ByteArrayInputStream(bytes))) {
-            return r.read(in);
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException(e);
-        }
-    }
 
     /**
      * Runs an epoch: {@code byWorker} has one partition per worker holding its minibatches keyed by their dealt slots
@@ -227,12 +186,11 @@ public final class RpcRounds {
         if (last == null || last.params() == null) {
             return;
         }
-        net.setParameters(last.params().array());
+        last.params().copyInto(net.params());
         if (last.state() != null) {
-            net.getUpdater().setStateViewArray(null, last.state().array(), false);
+            last.state().copyInto(net.getUpdater().getStateViewArray());
         }
         network.setScore(last.score());
-        Nd4j.getExecutioner().commit();
         conf.setIterationCount(last.iteration());
     }
 
@@ -302,19 +260,18 @@ public final class RpcRounds {
                         c = new Contribution(attempt, r, worker, LeanRounds.Flat.of(net.params()),
                                 LeanRounds.Flat.of(st), net.score());
                     }
-                    Average a = Average.decode(await(ref.ask(c.encode(), timeout,
-                            ClassTag$.MODULE$.apply(byte[].class)), ctx));
+                    Average a = Average.of(await(ref.ask(c.message(), timeout,
+                            ClassTag$.MODULE$.apply(Object[].class)), ctx));
                     if (a.params() != null) {
-                        net.setParams(a.params().array());
+                        a.params().copyInto(net.params());
                         if (a.state() != null) {
-                            net.getUpdater().setStateViewArray(net, a.state().array(), false);
+                            a.state().copyInto(net.getUpdater().getStateViewArray());
                         } else if (task.updaterState != null) {
                             // updater state not averaged (saveUpdater false): every round starts from the driver's
-                            net.getUpdater().setStateViewArray(net, task.updaterState.array(), false);
+                            task.updaterState.copyInto(net.getUpdater().getStateViewArray());
                         }
                         net.getLayerWiseConfigurations().setIterationCount(a.iteration());
                     }
-                    Nd4j.getExecutioner().commit();
                 }
                 healthy = true;
                 return scala.collection.Iterator$.MODULE$.single(worker);
@@ -326,7 +283,7 @@ public final class RpcRounds {
         }
 
         /** Waits for the reply (the wait ends as soon as it arrives), failing the task if Spark killed it. */
-        private static byte[] await(Future<byte[]> reply, TaskContext ctx) {
+        private static Object[] await(Future<Object[]> reply, TaskContext ctx) {
             FiniteDuration slice = Duration.create(200, TimeUnit.MILLISECONDS);
             while (true) {
                 try {
@@ -386,15 +343,15 @@ public final class RpcRounds {
             return new AbstractPartialFunction<>() {
                 @Override
                 public boolean isDefinedAt(Object m) {
-                    return m instanceof byte[];
+                    return m instanceof Object[];
                 }
 
                 @Override
                 public <A1, B1> B1 applyOrElse(A1 m, Function1<A1, B1> otherwise) {
-                    if (!(m instanceof byte[] bytes)) {
+                    if (!(m instanceof Object[] message)) {
                         return otherwise.apply(m);
                     }
-                    receive(Contribution.decode(bytes), context);
+                    receive(Contribution.of(message), context);
                     @SuppressWarnings("unchecked")
                     B1 unit = (B1) BoxedUnit.UNIT;
                     return unit;
@@ -435,7 +392,7 @@ public final class RpcRounds {
             if (a.params() != null) {
                 last = a;
             }
-            byte[] reply = a.encode();
+            Object[] reply = a.message();
             RpcCallContext[] replies = waiting;
             got = new Contribution[workers];
             waiting = new RpcCallContext[workers];
@@ -451,16 +408,15 @@ public final class RpcRounds {
             LeanRounds.Result[] results = new LeanRounds.Result[all.length];
             for (int w = 0; w < all.length; w++) {
                 Contribution c = all[w];
-                results[w] = c.params() == null ? new LeanRounds.Result() : new LeanRounds.Result(c.params().array(),
-                        c.state() == null ? null : c.state().array(), c.score());
+                results[w] = c.params() == null ? new LeanRounds.Result() : new LeanRounds.Result(c.params(), c.state(),
+                        c.score());
             }
             LeanRounds.Mean m = LeanRounds.mean(results);
             if (m == null) {
                 return new Average(null, null, 0, iteration, 0);
             }
             iteration += frequency;
-            return new Average(LeanRounds.Flat.of(m.params()), LeanRounds.Flat.of(m.state()), m.score(), iteration,
-                    m.workers());
+            return new Average(m.params(), m.state(), m.score(), iteration, m.workers());
         }
 
         private void failWaiting(String why) {

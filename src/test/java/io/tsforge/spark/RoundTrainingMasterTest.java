@@ -254,7 +254,8 @@ class RoundTrainingMasterTest {
         public void reply(Object response) {
             assertTrue(value == null && failure == null, "answered twice");
             bytes = response;
-            value = RpcRounds.Average.decode((byte[]) response);
+            assertJdkTypesOnly(response);
+            value = RpcRounds.Average.of((Object[]) response);
         }
 
         @Override
@@ -269,11 +270,28 @@ class RoundTrainingMasterTest {
         }
     }
 
-    /** Sends a contribution as the tasks do (encoded); the reply slot decodes the average when it is answered. */
+    /** Sends a contribution as the tasks do (a message); the reply slot reads the average when it is answered. */
     private static Reply send(RpcRounds.Averager averager, RpcRounds.Contribution c) {
         Reply r = new Reply();
-        averager.receiveAndReply(r).apply(c.encode());
+        Object[] message = c.message();
+        assertJdkTypesOnly(message);
+        averager.receiveAndReply(r).apply(message);
         return r;
+    }
+
+    /**
+     * Messages hold JDK types only (arrays, boxed numbers, strings): Spark's RPC reads a remote message with a class
+     * loader that may not see the application's jar.
+     */
+    static void assertJdkTypesOnly(Object m) {
+        if (m instanceof Object[] a) {
+            for (Object o : a) {
+                assertJdkTypesOnly(o);
+            }
+        } else if (m != null) {
+            Class<?> c = m.getClass().isArray() ? m.getClass().getComponentType() : m.getClass();
+            assertTrue(c.isPrimitive() || c.getName().startsWith("java."), "not a JDK type: " + m.getClass());
+        }
     }
 
     @Test

@@ -4,13 +4,14 @@ import io.tsforge.config.Config;
 import io.tsforge.config.TrainConfig;
 import io.tsforge.model.NetworkFactory;
 import io.tsforge.model.Tensors;
+import io.tsforge.spark.EpochLoop;
 import io.tsforge.spark.TrainingData;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.storage.StorageLevel;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
-import org.deeplearning4j.spark.impl.multilayer.SparkDl4jMultiLayer;
+import org.deeplearning4j.spark.impl.paramavg.ParameterAveragingTrainingMaster;
 import org.nd4j.linalg.dataset.DataSet;
 
 import java.nio.file.Files;
@@ -75,7 +76,7 @@ public final class TrainBench {
             }
             spark = sb.getOrCreate();
             spark.sparkContext().setLogLevel("ERROR");
-            engines.add(spark(w, spark, workers));
+            engines.add(spark(w, spark, workers, epochs));
         }
         // "both": one JVM, the engines alternate epoch by epoch (A B, B A, ...), so that both see the same load and
         // the same JIT state; their ratio is the interleaved measure.
@@ -123,6 +124,12 @@ public final class TrainBench {
                     .forEach(x -> b.append(String.format(Locale.ROOT, " %s=%.2f", x.getKey(),
                             x.getValue() / 100.0 / steadyEpochs)));
             System.out.println(b);
+            if (g.fitted != null) {
+                // the accumulators and task metrics of a job arrive when it ends: totals, not per epoch
+                System.out.printf(Locale.ROOT, "SPARK %s totals over %d epochs: fits %.2f s CPU (first of each round "
+                                + "%.2f s), tasks %.2f s CPU%n", g.name, epochs, g.fitNanos.value() / 1e9,
+                        g.firstFitNanos.value() / 1e9, g.taskCpuNanos.get() / 1e9);
+            }
         }
         if (spark != null) {
             spark.stop();
@@ -193,30 +200,67 @@ public final class TrainBench {
         };
     }
 
-    /** The train job's parameter averaging over the same minibatches, dealt to the workers as the job deals them. */
-    static Engine spark(Workload w, SparkSession spark, int workers) {
+    /**
+     * The train job's parameter averaging over the same minibatches, dealt to the workers as the job deals them and
+     * run as the job runs its epochs ({@link EpochLoop}: with rpc averaging one Spark job for all of them), on a thread
+     * of its own that stops between epochs: an epoch of this engine runs from its release to its end, so that the
+     * other engine's epochs and the reporting between epochs happen while the Spark tasks wait.
+     */
+    static Engine spark(Workload w, SparkSession spark, int workers, int epochs) {
         JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
         JavaRDD<DataSet> rdd = TrainingData.balance(jsc.parallelize(w.train(), workers), workers)
                 .persist(StorageLevel.fromString(w.cfg().dist().storage().name()));
         long[] sizes = TrainingData.partitionSizes(rdd);
         boolean dl4jSplits = Boolean.getBoolean("bench.dl4jSplits");
+        java.util.concurrent.SynchronousQueue<Object> ended = new java.util.concurrent.SynchronousQueue<>();
+        java.util.concurrent.SynchronousQueue<Boolean> release = new java.util.concurrent.SynchronousQueue<>();
         Engine g = new Engine("spark", NetworkFactory.network(w.cfg())) {
+            Thread runner;
+
             @Override
             void epoch(int e) {
-                var master = io.tsforge.jobs.TrainJob.trainingMaster(w.cfg(), workers, e, sizes);
-                if (dl4jSplits) {
-                    master = io.tsforge.jobs.TrainJob.dl4jTrainingMaster(w.cfg(), workers, e);
-                }
-                master.addHook(new FittedWindows(fitted, fitNanos, firstFitNanos));
-                long f0 = fitNanos.value();
-                long ff0 = firstFitNanos.value();
-                long tc0 = taskCpuNanos.get();
                 long m0 = THREADS.getCurrentThreadCpuTime();
-                new SparkDl4jMultiLayer(jsc, net, master).fit(rdd);
-                breakdown.add(String.format(Locale.ROOT, "fits %.2f s (first of each round %.2f s), tasks %.2f s, "
-                                + "driver thread %.2f s", (fitNanos.value() - f0) / 1e9,
-                        (firstFitNanos.value() - ff0) / 1e9, (taskCpuNanos.get() - tc0) / 1e9,
-                        (THREADS.getCurrentThreadCpuTime() - m0) / 1e9));
+                try {
+                    if (runner == null) {
+                        runner = new Thread(() -> {
+                            try {
+                                EpochLoop.run(jsc, net, k -> master(k), rdd, null, false, w.cfg().dist().batchSize(),
+                                        0, epochs, end -> {
+                                            ended.put(end);
+                                            return end.epoch() + 1 < epochs && release.take();
+                                        });
+                            } catch (Throwable t) {
+                                try {
+                                    ended.put(t);
+                                } catch (InterruptedException ignored) {
+                                    Thread.currentThread().interrupt();
+                                }
+                            }
+                        }, "bench-epochs");
+                        runner.setDaemon(true);
+                        runner.start();
+                    } else {
+                        release.put(true);
+                    }
+                    Object r = ended.take();
+                    if (r instanceof Throwable t) {
+                        throw new IllegalStateException("Spark training failed: " + t, t);
+                    }
+                    if (e == epochs - 1) {
+                        runner.join();
+                    }
+                } catch (InterruptedException x) {
+                    throw new IllegalStateException(x);
+                }
+                breakdown.add(String.format(Locale.ROOT, "driver's main thread %.2f s", (THREADS
+                        .getCurrentThreadCpuTime() - m0) / 1e9));
+            }
+
+            ParameterAveragingTrainingMaster master(int k) {
+                var m = dl4jSplits ? io.tsforge.jobs.TrainJob.dl4jTrainingMaster(w.cfg(), workers, k)
+                        : io.tsforge.jobs.TrainJob.trainingMaster(w.cfg(), workers, k, sizes);
+                m.addHook(new FittedWindows(fitted, fitNanos, firstFitNanos));
+                return m;
             }
         };
         g.fitted = spark.sparkContext().longAccumulator("fitted");

@@ -15,6 +15,7 @@ import io.tsforge.model.LinearForecastLayer;
 import io.tsforge.model.ModelBundle;
 import io.tsforge.model.NetworkFactory;
 import io.tsforge.model.RidgeFit;
+import io.tsforge.spark.EpochLoop;
 import io.tsforge.spark.PreparedLayout;
 import io.tsforge.spark.RoundTrainingMaster;
 import io.tsforge.spark.TrainingData;
@@ -33,7 +34,6 @@ import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.deeplearning4j.spark.api.RDDTrainingApproach;
 import org.deeplearning4j.spark.api.Repartition;
 import org.deeplearning4j.spark.api.RepartitionStrategy;
-import org.deeplearning4j.spark.impl.multilayer.SparkDl4jMultiLayer;
 import org.deeplearning4j.spark.impl.paramavg.ParameterAveragingTrainingMaster;
 import org.deeplearning4j.util.ModelSerializer;
 import org.nd4j.linalg.dataset.DataSet;
@@ -138,68 +138,25 @@ public final class TrainJob {
             state = new State();
         }
         report.count("parameters", net.numParams());
-        long trainStart = System.nanoTime();
-        int epochsRun = 0;
         if (cfg.solver() == ConfigKeys.Solver.RIDGE) {
             // one pass: least squares needs no epochs, and a resumed run solves again
             state = ridge(net, trainBatches, valBatches, cfg, report);
             ckpt.commit(net, true, state);
         }
-        for (int epoch = state.nextEpoch; cfg.solver() == ConfigKeys.Solver.SGD && epoch < cfg.epochs(); epoch++) {
-            long t0 = System.nanoTime();
-            Double lr = net.getLearningRate(0);
-            // A training master per epoch, seeded by the epoch: the split of the data into averaging rounds is then
-            // the same whether or not the run was interrupted and resumed (the deal to the workers has one seed for
-            // all epochs, each epoch's order over the rounds the epoch's).
-            SparkDl4jMultiLayer sparkNet = new SparkDl4jMultiLayer(jsc, net, trainingMaster(cfg, workers, epoch,
-                    trainPartitions));
-            sparkNet.fit(trainBatches);
-            double trainSeconds = (System.nanoTime() - t0) / 1e9;
-            // Scored on copies, a fresh one per pass: in local mode DL4J's scoring closes the broadcast parameter
-            // array, which is then the scored network's own (measured: the next epoch fails with "Op.Z argument was
-            // closed" when it is the driver's network; a second pass over the same copy read the closed array and
-            // crashed the JVM in ScoreFlatMapFunction, twice in 9 ETTh1 runs).
-            double trainLoss = cfg.evalTrainLoss() ? new SparkDl4jMultiLayer(jsc, net.clone(), trainingMaster(cfg,
-                    workers, epoch, trainPartitions)).calculateScore(trainBatches, true, batch) : sparkNet.getScore();
-            double valLoss = new SparkDl4jMultiLayer(jsc, net.clone(), trainingMaster(cfg, workers, epoch,
-                    trainPartitions)).calculateScore(valBatches, true, batch);
-            double seconds = (System.nanoTime() - t0) / 1e9;
-            epochsRun++;
-            boolean better = valLoss < state.bestValLoss;
-            if (better) {
-                state.bestValLoss = valLoss;
-                state.bestEpoch = epoch;
-            }
-            ObjectNode h = state.history.addObject();
-            h.put("epoch", epoch + 1);
-            h.put("trainLoss", trainLoss);
-            h.put("validationLoss", valLoss);
-            h.put("trainSeconds", trainSeconds);
-            h.put("seconds", seconds);
-            h.put("samplesPerSecond", trainWindows / trainSeconds);
-            h.put("learningRate", lr == null ? Double.NaN : lr);
-            String gradients = "";
-            if (probe != null) {
-                GradientProbe.Result g = GradientProbe.measure(net, probe);
-                h.put("gradientNorm", g.gradientNorm());
-                ArrayNode a = h.putArray("inputGradientByStep");
-                for (double v : g.inputGradientByStep()) {
-                    a.add(v);
-                }
-                gradients = String.format(Locale.ROOT, "  |grad| %.3g, input grad oldest/newest %.2g",
-                        g.gradientNorm(), g.reach());
-            }
-            state.nextEpoch = epoch + 1;
-            ckpt.commit(net, better, state);
-            double perEpoch = (System.nanoTime() - trainStart) / 1e9 / epochsRun;
-            report.log(String.format(Locale.ROOT, "epoch %d/%d  train %.5f  validation %.5f%s  %.1f s "
-                            + "(%,.0f windows/s)  ETA %.0f s%s", epoch + 1, cfg.epochs(), trainLoss, valLoss,
-                    better ? " (best)" : "", seconds, trainWindows / trainSeconds,
-                    perEpoch * (cfg.epochs() - epoch - 1), gradients));
-            if (cfg.patience() > 0 && epoch - state.bestEpoch >= cfg.patience()) {
-                report.log(String.format(Locale.ROOT, "early stop: no better validation loss for %d epochs (best "
-                        + "%.5f at epoch %d)", cfg.patience(), state.bestValLoss, state.bestEpoch + 1));
-                break;
+        if (cfg.solver() == ConfigKeys.Solver.SGD && state.nextEpoch < cfg.epochs()) {
+            // The epochs (EpochLoop): with the default rpc averaging one Spark job whose tasks also score every
+            // epoch, waiting while the listener below records it, checkpoints and decides on early stopping. A
+            // training master per epoch, seeded by the epoch: the split of the data into averaging rounds is then the
+            // same whether or not the run was interrupted and resumed (the deal to the workers has one seed for all
+            // epochs, each epoch's order over the rounds the epoch's).
+            Epochs epochs = new Epochs(net, cfg, state, ckpt, probe, trainWindows, report);
+            try {
+                EpochLoop.run(jsc, net, e -> trainingMaster(cfg, workers, e, trainPartitions), trainBatches,
+                        valBatches, cfg.evalTrainLoss(), batch, state.nextEpoch, cfg.epochs(), epochs);
+            } catch (RuntimeException e) {
+                throw e;
+            } catch (Exception e) {
+                throw new IllegalStateException("training failed: " + e.getMessage(), e);
             }
         }
         // the deal kept for the epochs (train.averagingRounds=rpc) is no longer needed
@@ -247,6 +204,82 @@ public final class TrainJob {
         trainSegs.unpersist(false);
         valSegs.unpersist(false);
         return dir;
+    }
+
+    /**
+     * After every epoch: its losses and timings in the history, the gradient probe, the checkpoint (the best network
+     * kept), the log line, and early stopping on the validation loss.
+     */
+    private static final class Epochs implements EpochLoop.Listener {
+        private final MultiLayerNetwork net;
+        private final TrainConfig cfg;
+        private final State state;
+        private final Checkpoints ckpt;
+        private final DataSet probe;
+        private final long trainWindows;
+        private final RunReport report;
+        private final long start = System.nanoTime();
+        private int run;
+        /** The learning rate the next epoch starts with. */
+        private Double lr;
+
+        Epochs(MultiLayerNetwork net, TrainConfig cfg, State state, Checkpoints ckpt, DataSet probe, long trainWindows,
+               RunReport report) {
+            this.net = net;
+            this.cfg = cfg;
+            this.state = state;
+            this.ckpt = ckpt;
+            this.probe = probe;
+            this.trainWindows = trainWindows;
+            this.report = report;
+            this.lr = net.getLearningRate(0);
+        }
+
+        @Override
+        public boolean ended(EpochLoop.Ended e) {
+            int epoch = e.epoch();
+            double trainLoss = cfg.evalTrainLoss() ? e.trainLoss() : e.score();
+            double valLoss = e.validationLoss();
+            run++;
+            boolean better = valLoss < state.bestValLoss;
+            if (better) {
+                state.bestValLoss = valLoss;
+                state.bestEpoch = epoch;
+            }
+            ObjectNode h = state.history.addObject();
+            h.put("epoch", epoch + 1);
+            h.put("trainLoss", trainLoss);
+            h.put("validationLoss", valLoss);
+            h.put("trainSeconds", e.trainSeconds());
+            h.put("seconds", e.seconds());
+            h.put("samplesPerSecond", trainWindows / e.trainSeconds());
+            h.put("learningRate", lr == null ? Double.NaN : lr);
+            String gradients = "";
+            if (probe != null) {
+                GradientProbe.Result g = GradientProbe.measure(net, probe);
+                h.put("gradientNorm", g.gradientNorm());
+                ArrayNode a = h.putArray("inputGradientByStep");
+                for (double v : g.inputGradientByStep()) {
+                    a.add(v);
+                }
+                gradients = String.format(Locale.ROOT, "  |grad| %.3g, input grad oldest/newest %.2g",
+                        g.gradientNorm(), g.reach());
+            }
+            state.nextEpoch = epoch + 1;
+            ckpt.commit(net, better, state);
+            double perEpoch = (System.nanoTime() - start) / 1e9 / run;
+            report.log(String.format(Locale.ROOT, "epoch %d/%d  train %.5f  validation %.5f%s  %.1f s "
+                            + "(%,.0f windows/s)  ETA %.0f s%s", epoch + 1, cfg.epochs(), trainLoss, valLoss,
+                    better ? " (best)" : "", e.seconds(), trainWindows / e.trainSeconds(),
+                    perEpoch * (cfg.epochs() - epoch - 1), gradients));
+            lr = net.getLearningRate(0);
+            if (cfg.patience() > 0 && epoch - state.bestEpoch >= cfg.patience()) {
+                report.log(String.format(Locale.ROOT, "early stop: no better validation loss for %d epochs (best "
+                        + "%.5f at epoch %d)", cfg.patience(), state.bestValLoss, state.bestEpoch + 1));
+                return false;
+            }
+            return true;
+        }
     }
 
     /**

@@ -120,29 +120,14 @@ public final class RoundTrainingMaster extends ParameterAveragingTrainingMaster 
             throw new IllegalArgumentException("the training RDD has " + data.getNumPartitions() + " partitions but "
                     + partitionSizes.length + " partition sizes were given");
         }
-        long[] offsets = new long[partitionSizes.length];
-        long n = 0;
-        for (int p = 0; p < partitionSizes.length; p++) {
-            offsets[p] = n;
-            n += partitionSizes[p];
-        }
+        long[] offsets = offsets();
+        long n = offsets[partitionSizes.length];
         if (n == 0) {
             return;
         }
         Deal deal = new Deal(n, workers, frequency, seed, epochSeed);
-        ConfigKeys.AveragingRounds m = mode;
-        if (collectTrainingStats || statsStorage != null || (listeners != null && !listeners.isEmpty())
-                || repartition == org.deeplearning4j.spark.api.Repartition.Always) {
-            // training stats, listeners and DL4J's repartitioning of every round are only in DL4J's rounds
-            m = ConfigKeys.AveragingRounds.DL4J;
-        }
         org.apache.spark.SparkContext sc = data.context();
-        if (m == ConfigKeys.AveragingRounds.RPC && (workers > sc.defaultParallelism()
-                / Math.max(1, sc.conf().getInt("spark.task.cpus", 1))
-                || sc.conf().getBoolean("spark.dynamicAllocation.enabled", false))) {
-            // a barrier stage needs all its tasks running at once (Spark would wait for the slots, then fail)
-            m = ConfigKeys.AveragingRounds.JOBS;
-        }
+        ConfigKeys.AveragingRounds m = effectiveMode(sc);
         if (m == ConfigKeys.AveragingRounds.DL4J) {
             JavaRDD<DataSet> dealt = keyed(data, offsets, deal, false)
                     .repartitionAndSortWithinPartitions(new SlotPartitioner(deal)).values();
@@ -155,12 +140,8 @@ public final class RoundTrainingMaster extends ParameterAveragingTrainingMaster 
         }
         LeanRounds.Session session = LeanRounds.session(sc, network.getNetwork());
         if (m == ConfigKeys.AveragingRounds.RPC) {
-            KeptKey key = new KeptKey(sc, data.id(), java.util.Arrays.toString(partitionSizes), workers, frequency,
-                    seed);
-            // the keyed RDD is only built (and its closures cleaned) when the deal is not kept
-            RpcRounds.epoch(network, keptDeal(key, () -> shuffle(keyed(data, offsets, deal, true),
-                            new WorkerPartitioner(deal))), deal, session,
-                    batchSizePerWorker, averagingFrequency, prefetchNumBatches, saveUpdater, trainingHookList);
+            RpcRounds.epoch(network, dealtByWorker(data, offsets, deal), deal, session, batchSizePerWorker,
+                    averagingFrequency, prefetchNumBatches, saveUpdater, trainingHookList);
             return;
         }
         org.apache.spark.rdd.RDD<Tuple2<Long, DataSet>> dealt = shuffle(keyed(data, offsets, deal, false),
@@ -172,6 +153,149 @@ public final class RoundTrainingMaster extends ParameterAveragingTrainingMaster 
             }
             LeanRounds.round(network, dealt, parts, session, batchSizePerWorker, averagingFrequency,
                     prefetchNumBatches, saveUpdater, trainingHookList);
+        }
+    }
+
+    /**
+     * How this master's rounds run in {@code sc}: the configured mode, except that training stats, listeners and DL4J's
+     * repartitioning of every round are only in DL4J's rounds, and {@code rpc} needs all its barrier tasks running at
+     * once (else {@code jobs}).
+     */
+    ConfigKeys.AveragingRounds effectiveMode(org.apache.spark.SparkContext sc) {
+        if (collectTrainingStats || statsStorage != null || (listeners != null && !listeners.isEmpty())
+                || repartition == org.deeplearning4j.spark.api.Repartition.Always) {
+            return ConfigKeys.AveragingRounds.DL4J;
+        }
+        if (mode == ConfigKeys.AveragingRounds.RPC && (workers > sc.defaultParallelism()
+                / Math.max(1, sc.conf().getInt("spark.task.cpus", 1))
+                || sc.conf().getBoolean("spark.dynamicAllocation.enabled", false))) {
+            // a barrier stage needs all its tasks running at once (Spark would wait for the slots, then fail)
+            return ConfigKeys.AveragingRounds.JOBS;
+        }
+        return mode;
+    }
+
+    /** The first minibatch index of each partition, and their total in the last element. */
+    private long[] offsets() {
+        long[] offsets = new long[partitionSizes.length + 1];
+        for (int p = 0; p < partitionSizes.length; p++) {
+            offsets[p + 1] = offsets[p] + partitionSizes[p];
+        }
+        return offsets;
+    }
+
+    /** The rpc deal of {@code data}: kept from an earlier fit of the same RDD and deal, or shuffled and kept. */
+    private org.apache.spark.rdd.RDD<Tuple2<Long, DataSet>> dealtByWorker(JavaRDD<DataSet> data, long[] offsets,
+                                                                         Deal deal) {
+        KeptKey key = new KeptKey(data.context(), data.id(), java.util.Arrays.toString(partitionSizes), workers,
+                frequency, seed);
+        // the keyed RDD is only built (and its closures cleaned) when the deal is not kept
+        return keptDeal(key, () -> shuffle(keyed(data, offsets, deal, true), new WorkerPartitioner(deal)));
+    }
+
+    /**
+     * Epochs {@code from, from + 1, ...} (at most to {@code to - 1}) of {@link EpochLoop#run} as one rpc job
+     * ({@link RpcRounds#epochs}), each scored by the tasks, the driver's network ending every epoch as DL4J's
+     * {@code fit} of it would (the epoch's last average, the epoch count advanced). Returns false, having done nothing,
+     * when this master's rounds do not run over rpc in this context; the caller then fits epoch by epoch.
+     *
+     * @param masters every epoch's master (the seeds of their order over the rounds); they must share this one's deal
+     */
+    boolean fitEpochs(SparkDl4jMultiLayer network, JavaRDD<DataSet> data, JavaRDD<DataSet> validation,
+                      boolean trainLoss, int scoreBatch, int from, int to,
+                      java.util.function.IntFunction<? extends ParameterAveragingTrainingMaster> masters,
+                      EpochLoop.Listener listener) throws Exception {
+        if (data.getNumPartitions() != partitionSizes.length) {
+            throw new IllegalArgumentException("the training RDD has " + data.getNumPartitions() + " partitions but "
+                    + partitionSizes.length + " partition sizes were given");
+        }
+        long[] offsets = offsets();
+        long n = offsets[partitionSizes.length];
+        if (n == 0 || from >= to || effectiveMode(data.context()) != ConfigKeys.AveragingRounds.RPC) {
+            return false;
+        }
+        Deal deal = new Deal(n, workers, frequency, seed, epochSeed);
+        org.apache.spark.rdd.RDD<Tuple2<Long, DataSet>> dealt = dealtByWorker(data, offsets, deal);
+        org.apache.spark.rdd.RDD<Tuple2<Long, DataSet>> val = validation == null ? null
+                : shuffle(validation.mapPartitionsWithIndex(new ValidationKeys(), true).mapToPair(t -> t),
+                new OrderPartitioner(workers)).persist(org.apache.spark.storage.StorageLevel.MEMORY_ONLY());
+        long[] start = {System.nanoTime()};
+        RpcRounds.Control control = end -> {
+            // as DL4J's fit of an epoch ends
+            network.getNetwork().incrementEpochCount();
+            boolean go = listener.ended(new EpochLoop.Ended(end.epoch(), network.getScore(), end.trainLoss(),
+                    end.validationLoss(), (end.roundsEnded() - start[0]) / 1e9, (end.scored() - start[0]) / 1e9))
+                    && end.epoch() + 1 < to;
+            Long next = null;
+            if (go) {
+                ParameterAveragingTrainingMaster m = masters.apply(end.epoch() + 1);
+                if (!(m instanceof RoundTrainingMaster r) || r.workers != workers || r.frequency != frequency
+                        || r.seed != seed || r.mode != mode || !java.util.Arrays.equals(r.partitionSizes,
+                        partitionSizes)) {
+                    throw new IllegalArgumentException("epoch " + (end.epoch() + 1) + "'s training master does not "
+                            + "share the deal of epoch " + from + "'s");
+                }
+                next = r.epochSeed;
+            }
+            start[0] = System.nanoTime();
+            return next;
+        };
+        try {
+            RpcRounds.epochs(network, RpcRounds.input(dealt, val), deal,
+                    LeanRounds.session(data.context(), network.getNetwork()), batchSizePerWorker, averagingFrequency,
+                    prefetchNumBatches, saveUpdater, trainingHookList, trainLoss, scoreBatch, from, control);
+        } finally {
+            if (val != null) {
+                val.unpersist(false);
+            }
+        }
+        return true;
+    }
+
+    /**
+     * Validation minibatches keyed by a unique order: partition index in the high 32 bits, position in the low, which
+     * {@link OrderPartitioner} spreads over the workers round-robin (from a partition-dependent start).
+     */
+    static final class ValidationKeys implements org.apache.spark.api.java.function.Function2<Integer,
+            java.util.Iterator<DataSet>, java.util.Iterator<Tuple2<Long, DataSet>>> {
+        @Override
+        public java.util.Iterator<Tuple2<Long, DataSet>> call(Integer index, java.util.Iterator<DataSet> it) {
+            List<Tuple2<Long, DataSet>> out = new ArrayList<>();
+            long i = 0;
+            while (it.hasNext()) {
+                out.add(new Tuple2<>(((long) index << 32) | i++, it.next()));
+            }
+            return out.iterator();
+        }
+    }
+
+    /** One partition per worker for keys of {@link ValidationKeys}. */
+    static final class OrderPartitioner extends Partitioner {
+        private final int workers;
+
+        OrderPartitioner(int workers) {
+            this.workers = workers;
+        }
+
+        @Override
+        public int numPartitions() {
+            return workers;
+        }
+
+        @Override
+        public int getPartition(Object key) {
+            long k = (Long) key;
+            return (int) (((k >>> 32) + (k & 0xFFFFFFFFL)) % workers);
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof OrderPartitioner p && p.workers == workers;
+        }
+
+        @Override
+        public int hashCode() {
+            return Integer.hashCode(workers) * 31 + 7;
         }
     }
 
@@ -293,6 +417,13 @@ public final class RoundTrainingMaster extends ParameterAveragingTrainingMaster 
             this.seed = seed;
             this.epochSeed = epochSeed;
             this.rounds = rounds(n, workers, frequency);
+        }
+
+        /** The same deal with another epoch's seed (the dealt slots, computed once, are shared). */
+        Deal withEpochSeed(long seed) {
+            Deal d = new Deal(n, workers, frequency, this.seed, seed);
+            d.perm = perm;
+            return d;
         }
 
         /** The dealt slot of minibatch i: a permutation of 0..n-1 seeded by the deal seed. */

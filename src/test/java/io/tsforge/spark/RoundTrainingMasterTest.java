@@ -22,7 +22,10 @@ import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -166,8 +169,13 @@ class RoundTrainingMasterTest {
     }
 
     /** The minibatches of the equivalence tests: 23 of 4 windows over a random series, in 2 balanced partitions. */
-    private static JavaRDD<DataSet> randomBatches(JavaSparkContext jsc) {
-        java.util.Random rnd = new java.util.Random(5);
+    static JavaRDD<DataSet> randomBatches(JavaSparkContext jsc) {
+        return randomBatches(jsc, 5);
+    }
+
+    /** As above, over the random series of {@code seed}. */
+    static JavaRDD<DataSet> randomBatches(JavaSparkContext jsc, long seed) {
+        java.util.Random rnd = new java.util.Random(seed);
         float[][] seg = new float[1][200];
         for (int t = 0; t < 200; t++) {
             seg[0][t] = (float) rnd.nextGaussian();
@@ -183,12 +191,18 @@ class RoundTrainingMasterTest {
         return TrainingData.balance(jsc.parallelize(batches, 3), 2).cache();
     }
 
-    private static TrainConfig tinyConfig(String rounds) {
+    static TrainConfig tinyConfig(String rounds) {
+        return tinyConfig(rounds, Map.of());
+    }
+
+    /** As above, with further config entries. */
+    static TrainConfig tinyConfig(String rounds, Map<String, String> extra) {
         Map<String, String> m = new java.util.HashMap<>(Map.of("input.path", "x", "input.timeColumn", "t",
                 "input.valueColumns", "a", "series.frequency", "1h", "output.dir", "o", "window.lookback", "6",
                 "window.horizon", "1", "train.averagingFrequency", "3", "train.batchSizePerWorker", "4",
                 "model.units", "4"));
         m.put("train.averagingRounds", rounds);
+        m.putAll(extra);
         return TrainConfig.from(Config.of(m));
     }
 
@@ -246,21 +260,19 @@ class RoundTrainingMasterTest {
 
     /** A reply slot of the averaging endpoint: what it answered, or the failure it sent. */
     static final class Reply implements org.apache.spark.rpc.RpcCallContext {
-        Object value;
-        Object bytes;
+        Object[] response;
         Throwable failure;
 
         @Override
         public void reply(Object response) {
-            assertTrue(value == null && failure == null, "answered twice");
-            bytes = response;
+            assertTrue(this.response == null && failure == null, "answered twice");
             assertJdkTypesOnly(response);
-            value = RpcRounds.Average.of((Object[]) response);
+            this.response = (Object[]) response;
         }
 
         @Override
         public void sendFailure(Throwable e) {
-            assertTrue(value == null && failure == null, "answered twice");
+            assertTrue(response == null && failure == null, "answered twice");
             failure = e;
         }
 
@@ -268,15 +280,36 @@ class RoundTrainingMasterTest {
         public org.apache.spark.rpc.RpcAddress senderAddress() {
             return null;
         }
+
+        boolean answered() {
+            return response != null || failure != null;
+        }
+
+        RpcRounds.Average average() {
+            assertTrue(response != null, "no average: " + failure);
+            return RpcRounds.Average.of(response);
+        }
     }
 
-    /** Sends a contribution as the tasks do (a message); the reply slot reads the average when it is answered. */
-    private static Reply send(RpcRounds.Averager averager, RpcRounds.Contribution c) {
+    /** Sends a message as the tasks do; the reply slot holds the answer when there is one. */
+    private static Reply ask(RpcRounds.Averager averager, Object[] message) {
         Reply r = new Reply();
-        Object[] message = c.message();
         assertJdkTypesOnly(message);
         averager.receiveAndReply(r).apply(message);
         return r;
+    }
+
+    private static Reply send(RpcRounds.Averager averager, RpcRounds.Contribution c) {
+        return ask(averager, c.message());
+    }
+
+    private static Reply end(RpcRounds.Averager averager, int attempt, int epoch, int worker, double... sums) {
+        return ask(averager, new RpcRounds.Ended(attempt, epoch, worker, sums).message());
+    }
+
+    /** The driver's release, as RpcRounds.epochs sends it (a one-way message). */
+    private static void release(RpcRounds.Averager averager, int epoch, Long next) {
+        averager.receive().apply(new Object[]{RpcRounds.RELEASE, epoch, next});
     }
 
     /**
@@ -295,20 +328,22 @@ class RoundTrainingMasterTest {
     }
 
     @Test
-    void theRpcEndpointAveragesEachRoundForAllWorkersAndDropsStaleStageAttempts() {
+    void theRpcEndpointAveragesEachRoundEndsEpochsAndFailsEveryoneOnAnotherStageAttempt() {
         var f = org.nd4j.linalg.api.buffer.DataType.FLOAT;
         var a = org.nd4j.linalg.factory.Nd4j.rand(f, 1, 7);
         var b = org.nd4j.linalg.factory.Nd4j.rand(f, 1, 7);
         var sa = org.nd4j.linalg.factory.Nd4j.rand(f, 1, 14);
         var sb = org.nd4j.linalg.factory.Nd4j.rand(f, 1, 14);
-        RpcRounds.Averager averager = new RpcRounds.Averager(null, 2, 3, 10);
+        var ends = new java.util.concurrent.LinkedBlockingQueue<RpcRounds.EpochEnd>();
+        // 2 workers, 3 rounds per epoch, averaging every 3, from iteration 10 and epoch 4
+        RpcRounds.Averager averager = new RpcRounds.Averager(null, 2, 3, 3, 10, 4, ends);
         // round 0: worker 1 had no minibatch, worker 0's values are the average; nobody is answered before both sent
-        Reply w1 = send(averager, new RpcRounds.Contribution(0, 0, 1, null, null, 0));
-        assertEquals(null, w1.value);
-        Reply w0 = send(averager, new RpcRounds.Contribution(0, 0, 0, LeanRounds.Flat.of(a), LeanRounds.Flat.of(sa),
-                2.0));
+        Reply w1 = send(averager, new RpcRounds.Contribution(0, 4, 0, 1, null, null, 0));
+        assertFalse(w1.answered());
+        Reply w0 = send(averager, new RpcRounds.Contribution(0, 4, 0, 0, LeanRounds.Flat.of(a),
+                LeanRounds.Flat.of(sa), 2.0));
         for (Reply r : List.of(w0, w1)) {
-            RpcRounds.Average got = (RpcRounds.Average) r.value;
+            RpcRounds.Average got = r.average();
             assertArrayEquals(a.toFloatVector(), got.params().array().toFloatVector(), 0f);
             assertArrayEquals(sa.toFloatVector(), got.state().array().toFloatVector(), 0f);
             assertEquals(2.0, got.score(), 0.0);
@@ -316,43 +351,63 @@ class RoundTrainingMasterTest {
             assertEquals(1, got.workers());
         }
         // round 1: both had data, the exact mean as LeanRounds.average
-        w0 = send(averager, new RpcRounds.Contribution(0, 1, 0, LeanRounds.Flat.of(a), LeanRounds.Flat.of(sa), 1.0));
-        assertEquals("unexpected message: worker 0, round 1 of attempt 0 (expecting round 1)", send(averager,
-                new RpcRounds.Contribution(0, 1, 0, null, null, 0)).failure.getMessage(), "the same worker twice");
-        assertTrue(send(averager, new RpcRounds.Contribution(0, 2, 1, null, null, 0)).failure != null, "a later round");
-        w1 = send(averager, new RpcRounds.Contribution(0, 1, 1, LeanRounds.Flat.of(b), LeanRounds.Flat.of(sb), 3.0));
-        assertTrue(w0.bytes == w1.bytes, "one average for all workers");
-        RpcRounds.Average got = (RpcRounds.Average) w1.value;
+        w0 = send(averager, new RpcRounds.Contribution(0, 4, 1, 0, LeanRounds.Flat.of(a), LeanRounds.Flat.of(sa),
+                1.0));
+        assertEquals("unexpected message: worker 0, epoch 4 round 1 of attempt 0 (expecting epoch 4 round 1 of 3)",
+                send(averager, new RpcRounds.Contribution(0, 4, 1, 0, null, null, 0)).failure.getMessage(),
+                "the same worker twice");
+        assertNotNull(send(averager, new RpcRounds.Contribution(0, 4, 2, 1, null, null, 0)).failure, "a later round");
+        assertNotNull(send(averager, new RpcRounds.Contribution(0, 5, 1, 1, null, null, 0)).failure, "a later epoch");
+        assertNotNull(end(averager, 0, 4, 1, 0, 0, 0, 0).failure, "an end before the rounds");
+        w1 = send(averager, new RpcRounds.Contribution(0, 4, 1, 1, LeanRounds.Flat.of(b), LeanRounds.Flat.of(sb),
+                3.0));
+        assertSame(w0.response, w1.response, "one average for all workers");
+        RpcRounds.Average got = w1.average();
         assertArrayEquals(a.add(b).divi(2).toFloatVector(), got.params().array().toFloatVector(), 0f);
         assertArrayEquals(sa.add(sb).divi(2).toFloatVector(), got.state().array().toFloatVector(), 0f);
         assertEquals(2.0, got.score(), 0.0);
         assertEquals(16, got.iteration());
-        assertArrayEquals(got.params().array().toFloatVector(), averager.last().params().array().toFloatVector(), 0f);
         assertEquals(16, averager.last().iteration());
-        // a round where nobody had data keeps the last average
-        send(averager, new RpcRounds.Contribution(0, 2, 0, null, null, 0));
-        Reply empty = send(averager, new RpcRounds.Contribution(0, 2, 1, null, null, 0));
-        assertEquals(null, ((RpcRounds.Average) empty.value).params());
-        assertArrayEquals(got.params().array().toFloatVector(), averager.last().params().array().toFloatVector(), 0f);
+        // round 2, the epoch's last: nobody had data, the last average stays
+        send(averager, new RpcRounds.Contribution(0, 4, 2, 0, null, null, 0));
+        Reply empty = send(averager, new RpcRounds.Contribution(0, 4, 2, 1, null, null, 0));
+        assertEquals(null, empty.average().params());
         assertEquals(16, averager.last().iteration());
-        // attempt 0 waits in round 3 when the retried stage (attempt 1) starts: its waiter fails, its late messages
-        // too, and the epoch starts again from the driver's iteration count
-        Reply old = send(averager, new RpcRounds.Contribution(0, 3, 0, LeanRounds.Flat.of(a), null, 1.0));
-        Reply retry = send(averager, new RpcRounds.Contribution(1, 0, 1, LeanRounds.Flat.of(b), null, 4.0));
-        assertTrue(old.failure != null && old.failure.getMessage().contains("attempt 1 replaces attempt 0"));
-        assertEquals(null, averager.last(), "the retried epoch has no average yet");
-        assertTrue(send(averager, new RpcRounds.Contribution(0, 3, 1, null, null, 0)).failure.getMessage()
-                .startsWith("stale message of stage attempt 0"));
-        Reply retry0 = send(averager, new RpcRounds.Contribution(1, 0, 0, null, null, 0));
-        assertEquals(13, ((RpcRounds.Average) retry0.value).iteration());
-        assertArrayEquals(b.toFloatVector(), averager.last().params().array().toFloatVector(), 0f);
+        assertNotNull(send(averager, new RpcRounds.Contribution(0, 4, 3, 0, null, null, 0)).failure, "no round 3");
+        // the epoch's end: the losses are summed over the workers; the driver learns it when both have ended, and
+        // the tasks wait for the driver's release
+        Reply e0 = end(averager, 0, 4, 0, 3.0, 2, 10.0, 4);
+        assertTrue(ends.isEmpty());
+        Reply e1 = end(averager, 0, 4, 1, 1.0, 2, 2.0, 4);
+        RpcRounds.EpochEnd ended = ends.poll();
+        assertEquals(4, ended.epoch());
+        assertEquals(1.0, ended.validationLoss(), 0.0);
+        assertEquals(1.5, ended.trainLoss(), 0.0);
+        assertSame(averager.last(), ended.last());
+        assertTrue(ended.scored() >= ended.roundsEnded());
+        assertFalse(e0.answered() || e1.answered());
+        release(averager, 4, 77L);
+        assertArrayEquals(new Object[]{77L}, e0.response);
+        assertArrayEquals(new Object[]{77L}, e1.response);
+        // epoch 5 goes on from the same iteration count; no losses scored: NaN
+        assertNotNull(send(averager, new RpcRounds.Contribution(0, 4, 0, 0, null, null, 0)).failure, "an old epoch");
+        w0 = send(averager, new RpcRounds.Contribution(0, 5, 0, 0, LeanRounds.Flat.of(b), null, 1.0));
+        w1 = send(averager, new RpcRounds.Contribution(0, 5, 0, 1, null, null, 0));
+        assertEquals(19, w1.average().iteration());
         assertEquals(null, averager.last().state(), "no updater state sent: none averaged");
-        assertTrue(retry.bytes == retry0.bytes);
-        // stopping the endpoint (the fit ends, failed or not) fails whoever still waits
-        Reply waiting = send(averager, new RpcRounds.Contribution(1, 1, 0, null, null, 0));
-        averager.onStop();
-        assertTrue(waiting.failure != null);
-        assertTrue(send(averager, new RpcRounds.Contribution(1, 1, 1, null, null, 0)).failure != null);
+        // a message of another stage attempt (Spark does not retry a barrier result stage): every waiting task fails,
+        // and every later message
+        Reply waiting = send(averager, new RpcRounds.Contribution(0, 5, 1, 0, null, null, 0));
+        Reply other = send(averager, new RpcRounds.Contribution(1, 5, 1, 1, null, null, 0));
+        assertTrue(waiting.failure.getMessage().contains("stage attempt 1"), waiting.failure.getMessage());
+        assertNotNull(other.failure);
+        assertNotNull(send(averager, new RpcRounds.Contribution(0, 5, 1, 1, null, null, 0)).failure);
+        // stopping the endpoint (the job ends, failed or not) fails whoever still waits
+        RpcRounds.Averager second = new RpcRounds.Averager(null, 2, 1, 3, 0, 0, ends);
+        Reply pending = send(second, new RpcRounds.Contribution(0, 0, 0, 0, null, null, 0));
+        second.onStop();
+        assertNotNull(pending.failure);
+        assertNotNull(send(second, new RpcRounds.Contribution(0, 0, 0, 1, null, null, 0)).failure);
     }
 
     /** Fails worker 1 at its fourth minibatch (its second round), once worker 0 is waiting for that round's average. */

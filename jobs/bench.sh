@@ -7,11 +7,15 @@
 #   training  samples/s and final validation MSE on shared/BENCHMARKS.md section 3 ("sine": 3,975 windows of 24 x 1,
 #             LSTM 32, Adam 1e-2, minibatch 32): DL4J MultiLayerNetwork.fit in one JVM, Spark parameter averaging on
 #             local[2] (io.tsforge.bench.TrainBench), and the PyTorch reference jobs/bench/torch_reference.py on 1 and
-#             2 threads when a python that imports torch exists; BENCH_LARGE=1 adds the 2 x 128 / lookback 168 network;
+#             2 threads when a python that imports torch exists; BENCH_LARGE=1 adds the 2 x 128 / lookback 168 network.
+#             Every engine runs BENCH_EPOCHS epochs and is timed over those after the first BENCH_WARMUP: DL4J's
+#             epochs take ~0.15 s here, so BENCHMARKS.md's 5 epochs (4 timed) measured mostly JIT warm-up, and the
+#             same 5-epoch run varied 2x from run to run;
 #   scoring   forecast windows/s and detect rows/s (jobs/bench-score.sh).
 # Ratios are against the reference measured in the same run. The table is printed and written to $BENCH_DIR/table.md.
 # usage: jobs/bench.sh   (BENCH_TABLE_ONLY=1 prints the table again from the last run's outputs in $BENCH_DIR)
-# env:   BENCH_SERIES x BENCH_POINTS (prepare data, default 1000 x 3000 = 3 M rows), BENCH_EPOCHS (5), BENCH_BATCH (32),
+# env:   BENCH_SERIES x BENCH_POINTS (prepare data, default 1000 x 3000 = 3 M rows), BENCH_EPOCHS (30), BENCH_WARMUP
+#        (10), BENCH_BATCH (32),
 #        BENCH_SCORE ("200 2000": series and points of bench-score), BENCH_LARGE (0), BENCH_LARGE_EPOCHS (2),
 #        TORCH_PYTHON (the first of /usr/bin/python3 and python3 that imports torch), BENCH_DIR (out/bench),
 #        BENCH_LSTM (model.lstmImplementation of the DL4J runs: fused, the default, or dl4j),
@@ -22,7 +26,7 @@ jar="$root/target/tsforge.jar"
 [ -f "$jar" ] || (cd "$root" && mvn -q -B -DskipTests package) >&2
 opens="$(tr '\n' ' ' < "$root/jobs/jvm-opens")"
 series="${BENCH_SERIES:-1000}"; points="${BENCH_POINTS:-3000}"
-epochs="${BENCH_EPOCHS:-5}"; batch="${BENCH_BATCH:-32}"
+epochs="${BENCH_EPOCHS:-30}"; warmup="${BENCH_WARMUP:-10}"; batch="${BENCH_BATCH:-32}"
 read -r score_series score_points <<<"${BENCH_SCORE:-200 2000}"
 work="${BENCH_DIR:-$root/out/bench}"
 mkdir -p "$work"
@@ -69,15 +73,16 @@ done
 
 # --- training ---
 for w in "${workloads[@]}"; do
-  e="$epochs"; [ "$w" = large ] && e="${BENCH_LARGE_EPOCHS:-2}"
+  e="$epochs"; wu="$warmup"; [ "$w" = large ] && { e="${BENCH_LARGE_EPOCHS:-2}"; wu=1; }
   for mode in local spark; do
     # shellcheck disable=SC2086
-    run "train-$w-$mode" java $opens -Xmx3g $jvm_opts -cp "$jar" io.tsforge.bench.TrainBench "$mode" "$w" "$e" \
-      "$batch" 2 "${BENCH_LSTM:-fused}"
+    run "train-$w-$mode" java $opens -Xmx3g -Dbench.warmupEpochs="$wu" $jvm_opts -cp "$jar" \
+      io.tsforge.bench.TrainBench "$mode" "$w" "$e" "$batch" 2 "${BENCH_LSTM:-fused}"
   done
   if [ -n "$torch_py" ]; then
     for t in 1 2; do
-      OMP_NUM_THREADS=$t run "train-$w-torch$t" "$torch_py" "$root/jobs/bench/torch_reference.py" "$w" "$e" "$batch"
+      OMP_NUM_THREADS=$t TORCH_WARMUP="$wu" run "train-$w-torch$t" "$torch_py" \
+        "$root/jobs/bench/torch_reference.py" "$w" "$e" "$batch"
     done
   fi
 done
@@ -129,17 +134,23 @@ IFS='|' read -r load_start load_end elapsed run_date < "$work/run.info"
         torch1) label="PyTorch reference, 1 thread"; ref="" ;;
         torch2) label="PyTorch reference, 2 threads"; ref="" ;;
       esac
-      spe=$(field "$n" seconds_per_epoch)
-      sps=$(awk -v s="$spe" 'BEGIN {printf "%.0f", 3975 / s}')
+      # DL4J's RESULT lines give windows/s as integers (seconds per epoch only to 2 decimals); PyTorch's seconds
+      wps=$(field "$n" windows_per_s)
+      if [ -n "$wps" ]; then
+        sps="$wps"; spe=$(awk -v w="$wps" 'BEGIN {printf "%.3f", 3975 / w}')
+      else
+        spe=$(field "$n" seconds_per_epoch); sps=$(awk -v s="$spe" 'BEGIN {printf "%.0f", 3975 / s}')
+      fi
       ratio=""
       [ -n "$ref" ] && ratio=$(awk -v a="$sps" -v r="$ref" -v l="$reflabel" \
         'BEGIN {printf "%.2fx PyTorch %s samples/s", a / r, l}')
       if [ "$mode" = spark ] && [ -f "$work/train-$w-local.out" ]; then
-        ratio="${ratio:+$ratio; }$(awk -v a="$spe" -v b="$(field "train-$w-local" seconds_per_epoch)" \
-          'BEGIN {printf "%.2fx fit time per sample", a / b}')"
+        ratio="${ratio:+$ratio; }$(awk -v a="$sps" -v b="$(field "train-$w-local" windows_per_s)" \
+          -v ac="$(field "$n" windows_per_cpu_s)" -v bc="$(field "train-$w-local" windows_per_cpu_s)" \
+          'BEGIN {printf "%.2fx fit time per sample, %.2fx fit CPU per sample", b / a, bc / ac}')"
       fi
-      e="$epochs"; [ "$w" = large ] && e="${BENCH_LARGE_EPOCHS:-2}"
-      echo "| train $w: $label | 3975 windows x $e epochs | $sps samples/s | $spe s/epoch |" \
+      e="$epochs"; wu="$warmup"; [ "$w" = large ] && { e="${BENCH_LARGE_EPOCHS:-2}"; wu=1; }
+      echo "| train $w: $label | 3975 windows x $e epochs (first $wu untimed) | $sps samples/s | $spe s/epoch |" \
            "$(field "$n" val_mse) | $(rss "$n") MB | $ratio |"
     done
   done

@@ -1,9 +1,10 @@
 #!/usr/bin/env python3
 """PyTorch reference for io.tsforge.bench.LstmBench (shared/BENCHMARKS.md section 3): the same series formula,
-windows, network, minibatch, optimiser and epochs, timed the same way (seconds per epoch after the first).
+windows, network, minibatch, optimiser and epochs, timed the same way (seconds per epoch after the warm-up epochs).
 
 usage: jobs/bench/torch_reference.py [sine|large] [EPOCHS] [BATCH] [MAX_BATCHES]
        (threads: OMP_NUM_THREADS, default 1; MAX_BATCHES: train each epoch on the first minibatches only, as LstmBench;
+       TORCH_WARMUP: epochs left out of the mean, default 1, as TrainBench's -Dbench.warmupEpochs;
        TORCH_IMPL_SUFFIX: appended to the impl name of the RESULT line, e.g. "+openblas")
 
 sine  = 1 LSTM layer of 32 units + dense output, window 24 x 1 feature, horizon 1, Adam 1e-2, 3,975 training windows
@@ -82,8 +83,9 @@ def main():
     max_batches = int(sys.argv[4]) if len(sys.argv) > 4 else 1000000
     if workload not in ("sine", "large"):
         raise SystemExit("workload must be sine or large, found " + workload)
-    if epochs < 2:
-        raise SystemExit("epochs must be >= 2 (the first one is warm-up), found %d" % epochs)
+    warmup = int(os.environ.get("TORCH_WARMUP", "1"))
+    if epochs <= warmup:
+        raise SystemExit("epochs must be > the %d warm-up epoch(s), found %d" % (warmup, epochs))
     lookback, units, layers = (24, 32, 1) if workload == "sine" else (168, 128, 2)
     threads = int(os.environ.get("OMP_NUM_THREADS", "1"))
     torch.set_num_threads(threads)
@@ -116,8 +118,8 @@ def main():
             val = loss_fn(net(xv), yv).item()
         print("epoch %d torch %.2f s (cpu %.2f s), mean training loss %.5f, validation MSE %.5f"
               % (e + 1, seconds[-1], cpu[-1], last_loss, val))
-    steady = sum(seconds[1:]) / (epochs - 1)
-    steady_cpu = sum(cpu[1:]) / (epochs - 1)
+    steady = sum(seconds[warmup:]) / (epochs - warmup)
+    steady_cpu = sum(cpu[warmup:]) / (epochs - warmup)
     print("RESULT workload=%s impl=torch-%s batch=%d batches_per_epoch=%d seconds_per_epoch=%.2f "
           "cpu_seconds_per_epoch=%.2f train_loss=%.5f val_mse=%.6f omp=%d"
           % (workload, torch.__version__ + os.environ.get("TORCH_IMPL_SUFFIX", ""), batch, count, steady, steady_cpu, last_loss, val,

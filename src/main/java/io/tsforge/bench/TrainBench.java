@@ -92,7 +92,7 @@ public final class TrainBench {
                 if (e >= Integer.getInteger("bench.warmupEpochs", 1)) {
                     threadTicks().forEach((name, v) -> g.threadTicks.merge(name, v - th0.getOrDefault(name, 0L), Long::sum));
                 }
-                report(g.name, e, g.seconds, g.cpu, windows, g.net, w);
+                g.valMse.add(report(g.name, e, g.seconds, g.cpu, windows, g.net, w));
                 System.out.println("epoch " + (e + 1) + " " + g.name + " CPU: " + g.breakdown.get(e));
             }
         }
@@ -104,13 +104,18 @@ public final class TrainBench {
             double steadyCpu = g.cpu.subList(warmup, epochs).stream().mapToDouble(Double::doubleValue).average()
                     .orElse(Double.NaN);
             double fittedPerEpoch = g.fitted == null ? windows : g.fitted.value() / (double) epochs;
+            // the final epoch's validation MSE swings by +-15 % from epoch to epoch here: the mean over the timed
+            // epochs is the steadier comparison
+            double valMean = g.valMse.subList(warmup, epochs).stream().mapToDouble(Double::doubleValue).average()
+                    .orElse(Double.NaN);
             System.out.printf(Locale.ROOT, "RESULT workload=%s mode=%s impl=%s batch=%d workers=%d windows=%d "
                             + "seconds_per_epoch=%.2f cpu_seconds_per_epoch=%.2f windows_per_s=%.0f "
-                            + "windows_per_cpu_s=%.0f val_mse=%.6f rss_peak_mb=%d omp=%s fitted_per_epoch=%.0f "
+                            + "windows_per_cpu_s=%.0f val_mse=%.6f val_mse_mean=%.6f rss_peak_mb=%d omp=%s "
+                            + "fitted_per_epoch=%.0f "
                             + "fitted_per_cpu_s=%.0f averaging=%d prefetch=%d storage=%s warmup_epochs=%d "
                             + "interleaved=%b%n",
                     w.name(), g.name, impl, batch, g.fitted == null ? 1 : workers, windows, steady, steadyCpu,
-                    windows / steady, windows / steadyCpu, valMse(g.net, w), PrepareBench.rssPeakMb(),
+                    windows / steady, windows / steadyCpu, g.valMse.get(epochs - 1), valMean, PrepareBench.rssPeakMb(),
                     System.getenv("OMP_NUM_THREADS"), fittedPerEpoch, fittedPerEpoch / steadyCpu,
                     w.cfg().dist().averagingFrequency(), w.cfg().dist().prefetch(), w.cfg().dist().storage(), warmup,
                     engines.size() > 1);
@@ -164,6 +169,7 @@ public final class TrainBench {
         final MultiLayerNetwork net;
         final List<Double> seconds = new ArrayList<>();
         final List<Double> cpu = new ArrayList<>();
+        final List<Double> valMse = new ArrayList<>();
         org.apache.spark.util.LongAccumulator fitted;
         org.apache.spark.util.LongAccumulator fitNanos;
         org.apache.spark.util.LongAccumulator firstFitNanos;
@@ -323,13 +329,16 @@ public final class TrainBench {
         }
     }
 
-    static void report(String name, int epoch, List<Double> seconds, List<Double> cpu, long windows,
-                       MultiLayerNetwork net, Workload w) {
+    /** Prints an epoch's line; returns its validation MSE. */
+    static double report(String name, int epoch, List<Double> seconds, List<Double> cpu, long windows,
+                         MultiLayerNetwork net, Workload w) {
+        double mse = valMse(net, w);
         long jit = java.lang.management.ManagementFactory.getCompilationMXBean().getTotalCompilationTime();
         System.out.printf(Locale.ROOT, "epoch %d %s: %.2f s, CPU %.2f s (%.0f windows/s), validation MSE %.5f, JIT "
                         + "compilation so far %.1f s, classes loaded %d%n", epoch + 1, name, seconds.get(epoch), cpu.get(epoch),
-                windows / seconds.get(epoch), valMse(net, w), jit / 1e3,
+                windows / seconds.get(epoch), mse, jit / 1e3,
                 java.lang.management.ManagementFactory.getClassLoadingMXBean().getTotalLoadedClassCount());
+        return mse;
     }
 
     static double valMse(MultiLayerNetwork net, Workload w) {

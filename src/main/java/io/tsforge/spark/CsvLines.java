@@ -3,6 +3,7 @@ package io.tsforge.spark;
 import com.univocity.parsers.csv.CsvParser;
 import io.tsforge.config.InputSpec;
 import io.tsforge.core.CsvLineSplitter;
+import io.tsforge.core.RawRowParser;
 import org.apache.spark.TaskContext;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.sql.Dataset;
@@ -12,10 +13,13 @@ import org.apache.spark.sql.catalyst.InternalRow;
 import org.apache.spark.sql.catalyst.csv.CSVOptions;
 import org.apache.spark.sql.catalyst.expressions.GenericInternalRow;
 import org.apache.spark.sql.types.StructType;
+import org.apache.spark.unsafe.Platform;
+import org.apache.spark.unsafe.array.ByteArrayMethods;
 import org.apache.spark.unsafe.types.UTF8String;
 import scala.Tuple2;
 
 import java.io.Serializable;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Iterator;
@@ -59,6 +63,12 @@ public final class CsvLines implements Serializable {
         this.wide = wide;
         this.seriesName = seriesName;
         this.values = values;
+    }
+
+    /** A reader of lines already split from their input (for tests): the columns as {@link #open} locates them. */
+    static CsvLines of(String delimiter, int columns, int[] selected, boolean wide, String seriesName, int values,
+                       boolean pruned) {
+        return new CsvLines(null, delimiter, columns, selected.clone(), wide, seriesName, values, pruned);
     }
 
     /**
@@ -134,14 +144,28 @@ public final class CsvLines implements Serializable {
         return new Cursor(rows);
     }
 
-    /** One raw row at a time ({@link RawInput#schema}'s fields), read from text lines. */
+    /**
+     * One raw row at a time ({@link RawInput#schema}'s fields), read from text lines. An ASCII line on the plain path
+     * ({@link CsvLineSplitter#splitAscii}) is split and parsed from its bytes ({@link RawRowParser#parseAscii}): its
+     * strings are made only when asked for ({@link #strings}) or when that path does not decide the row; any other
+     * line is decoded and split as a string ({@link CsvLineSplitter#split}).
+     */
     public final class Cursor extends RawCursor {
         private final Iterator<InternalRow> rows;
         private final CsvLineSplitter splitter = splitter(delimiter, columns, pruned, selected);
         private final CsvLineSplitter.Tokenizer full = sparkTokenizer(delimiter, splitter, pruned);
         private final String[] fields = new String[selected.length];
+        private final int[] start = new int[selected.length];
+        private final int[] end = new int[selected.length];
         private final long ordBase = ((long) TaskContext.getPartitionId()) << 33;
         private final int first = wide ? 0 : 1;
+        private final boolean comments = splitter.hasComment();
+        private final UTF8String seriesNameUtf8 = wide ? UTF8String.fromString(seriesName) : null;
+        private byte[] line = new byte[256];
+        private int length;
+        /** 0 or 1: the current line was split from its bytes (1: malformed); -1: split as a string. */
+        private int ascii;
+        private boolean haveStrings;
         private long rank;
         private UTF8String lastFile;
         private boolean headerPending;
@@ -162,25 +186,82 @@ public final class CsvLines implements Serializable {
                     // Spark's CSV source drops the header in the split that starts the file (file.start == 0)
                     headerPending = row.getLong(2) == 0;
                 }
-                String line = row.getUTF8String(0).toString();
+                UTF8String text = row.getUTF8String(0);
+                length = text.numBytes();
+                if (line.length < length) {
+                    line = new byte[Math.max(length, 2 * line.length)];
+                }
+                text.writeToMemory(line, Platform.BYTE_ARRAY_OFFSET);
                 if (headerPending) {
-                    if (!CsvLineSplitter.isBlank(line)) {
+                    if (!CsvLineSplitter.isBlank(line, length)) {
                         headerPending = false;
                     }
                     continue;
                 }
-                if (!splitter.isData(line)) {
+                if (CsvLineSplitter.isBlank(line, length)
+                        || (comments && !splitter.isData(text.toString()))) {
                     continue;
                 }
-                malformed = splitter.split(line, fields, full);
-                id = wide ? seriesName : fields[0];
-                ts = fields[first];
-                System.arraycopy(fields, first + 1, values, 0, values.length);
+                ascii = splitter.splitAscii(line, length, start, end);
+                haveStrings = false;
+                if (ascii < 0) {
+                    strings();
+                }
                 file = lastFile;
                 ord = ordBase + rank++;
                 return true;
             }
             return false;
+        }
+
+        @Override
+        public void strings() {
+            if (haveStrings) {
+                return;
+            }
+            haveStrings = true;
+            if (ascii >= 0) {
+                for (int k = 0; k < fields.length; k++) {
+                    fields[k] = start[k] < 0 ? null
+                            : new String(line, start[k], end[k] - start[k], StandardCharsets.ISO_8859_1);
+                }
+                malformed = ascii == 1;
+            } else {
+                malformed = splitter.split(new String(line, 0, length, StandardCharsets.UTF_8), fields, full);
+            }
+            id = wide ? seriesName : fields[0];
+            ts = fields[first];
+            System.arraycopy(fields, first + 1, values, 0, values.length);
+        }
+
+        @Override
+        public boolean parse(RawRowParser parser, boolean requireId, RawRowParser.Result r) {
+            if (ascii >= 0 && !haveStrings && parser.parseAscii(!wide && requireId, line, start, end, ascii == 1, r)) {
+                return true;
+            }
+            return super.parse(parser, requireId, r);
+        }
+
+        @Override
+        public UTF8String idUtf8() {
+            if (haveStrings) {
+                return super.idUtf8();
+            }
+            if (wide) {
+                return seriesNameUtf8;
+            }
+            if (start[0] < 0) {
+                return null;
+            }
+            UTF8String last = lastIdUtf8();
+            int n = end[0] - start[0];
+            if (last != null && last.numBytes() == n && ByteArrayMethods.arrayEquals(last.getBaseObject(),
+                    last.getBaseOffset(), line, Platform.BYTE_ARRAY_OFFSET + start[0], n)) {
+                return last;
+            }
+            UTF8String id = UTF8String.fromBytes(java.util.Arrays.copyOfRange(line, start[0], end[0]));
+            lastIdUtf8(id);
+            return id;
         }
     }
 
@@ -209,6 +290,7 @@ public final class CsvLines implements Serializable {
                     throw new NoSuchElementException();
                 }
                 fetched = false;
+                c.strings();
                 Object[] out = new Object[2 + values + 3];
                 out[0] = utf8(c.id);
                 out[1] = utf8(c.ts);

@@ -176,8 +176,6 @@ public final class PrepareFunctions {
         int nv = in.valueColumns().size();
         boolean requireId = !in.wide();
         return new Iterator<>() {
-            String lastIdText;
-            UTF8String lastId;
             long seen;
             UTF8String lastFile;
             int lastFileRank;
@@ -190,16 +188,11 @@ public final class PrepareFunctions {
             private InternalRow advance() {
                 while (c.advance()) {
                     seen++;
-                    String id = c.id;
-                    parser.parse(requireId, id, c.ts, c.values, c.malformed, r);
-                    if (!r.ok()) {
+                    if (!c.parse(parser, requireId, r)) {
                         rejected.add(1);
                         continue;
                     }
-                    if (id != null && id != lastIdText && !id.equals(lastIdText)) {
-                        lastIdText = id;
-                        lastId = UTF8String.fromString(id);
-                    }
+                    UTF8String id = c.idUtf8();
                     UTF8String file = c.file;
                     if (!file.equals(lastFile)) {
                         Integer rank = fileRanks.get(file.toString());
@@ -217,7 +210,7 @@ public final class PrepareFunctions {
                     if (id == null) {
                         out.setNullAt(0);
                     } else {
-                        out.write(0, lastId);
+                        out.write(0, id);
                     }
                     out.write(1, r.timestamp);
                     for (int i = 0; i < nv; i++) {

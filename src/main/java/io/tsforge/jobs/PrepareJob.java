@@ -13,6 +13,7 @@ import io.tsforge.io.Storage;
 import io.tsforge.spark.PartitionCounts;
 import io.tsforge.spark.PrepareFunctions;
 import io.tsforge.spark.PreparedLayout;
+import io.tsforge.spark.PreparedWriter;
 import io.tsforge.spark.RawCursor;
 import io.tsforge.spark.RawInput;
 import io.tsforge.spark.CsvLines;
@@ -89,11 +90,13 @@ public final class PrepareJob {
             // counting pass); the partitions' keys are disjoint, each series being assembled in one partition
             Map<String, StatsAccumulator> stats = new TreeMap<>();
             PrepareFunctions.SeriesCounts counts = new PrepareFunctions.SeriesCounts();
+            long firstTs = Long.MAX_VALUE;
             for (PrepareFunctions.PartitionSummary p : series
                     .mapPartitions(it -> PrepareFunctions.summarize(it, cfg.normalization(), cfg.window()))
                     .collect()) {
                 p.stats.forEach((id, acc) -> stats.merge(id, acc, StatsAccumulator::merge));
                 counts.add(p.counts);
+                firstTs = Math.min(firstTs, p.firstTs);
             }
             Normalizer normalizer = Normalizer.fit(cfg.normalization(), in.valueColumns(), stats);
             new Storage(jsc.hadoopConfiguration()).writeJson(out + "/" + PreparedLayout.STATS,
@@ -131,33 +134,26 @@ public final class PrepareJob {
                         + "against the data's time range");
             }
 
-            report.stage("write-series");
-            Dataset<Row> seriesDf = PrepareFunctions.internalFrame(spark,
-                    series.flatMap(s -> PrepareFunctions.seriesRows(s, bn.value())),
-                    PreparedLayout.seriesSchema(in.valueColumns()));
-            var writer = seriesDf.write().mode(SaveMode.Overwrite);
-            if (cfg.outputFormat() == ConfigKeys.OutputFormat.CSV) {
-                writer.option("header", "true").csv(out + "/" + PreparedLayout.SERIES);
-            } else {
-                // the normalized values are as many distinct doubles as there are steps: Parquet's dictionary for
-                // them fills up and falls back to plain encoding in every page, after hashing every value
-                for (String v : in.valueColumns()) {
-                    writer.option("parquet.enable.dictionary#" + v + "_norm", "false");
-                }
-                withMicrosTimestamps(spark, () -> writer.parquet(out + "/" + PreparedLayout.SERIES));
+            boolean csvSeries = cfg.outputFormat() == ConfigKeys.OutputFormat.CSV;
+            if (csvSeries) {
+                report.stage("write-series");
+                PrepareFunctions.internalFrame(spark, series.flatMap(s -> PrepareFunctions.seriesRows(s, bn.value())),
+                                PreparedLayout.seriesSchema(in.valueColumns()))
+                        .write().mode(SaveMode.Overwrite).option("header", "true")
+                        .csv(out + "/" + PreparedLayout.SERIES);
             }
-
-            report.stage("write-segments");
-            withMicrosTimestamps(spark, () -> PrepareFunctions.internalFrame(spark,
-                            series.flatMap(s -> PrepareFunctions.segmentRows(s, bn.value())),
-                            PreparedLayout.segmentSchema())
-                    .write().mode(SaveMode.Overwrite)
-                    // one packed float block per segment: no dictionary could hold them
-                    .option("parquet.enable.dictionary#" + PreparedLayout.SEGMENT_VALUES, "false")
-                    .parquet(out + "/" + PreparedLayout.SEGMENTS));
-
-            report.stage("write-windows");
-            writeWindows(spark, series, cfg, counts.windows, out + "/" + PreparedLayout.WINDOWS);
+            report.stage("write");
+            if (directParquet(spark, firstTs)) {
+                // series/ (Parquet), segments/ and windows/ in one job, each task writing its files directly
+                PreparedWriter.Rows written = PreparedWriter.write(spark, series, bn, cfg.window(), in.valueColumns(),
+                        out, !csvSeries, counts.windows);
+                if (counts.windows.windows() == 0) {
+                    writeWindows(spark, series, cfg, counts.windows, out + "/" + PreparedLayout.WINDOWS);
+                }
+                checkWritten(written, counts, !csvSeries);
+            } else {
+                writeWithSpark(spark, series, bn, cfg, counts, out, !csvSeries);
+            }
             report.endStage();
 
             reportCounts(report, counts);
@@ -175,6 +171,62 @@ public final class PrepareJob {
         } finally {
             series.unpersist(false);
         }
+    }
+
+    /**
+     * Whether {@link PreparedWriter} writes what Spark's Parquet writer would: Spark writes a timestamp unchanged
+     * unless the session's {@code spark.sql.parquet.datetimeRebaseModeInWrite} rebases it ({@code LEGACY}) or fails on
+     * it ({@code EXCEPTION}, the default, for a timestamp before Spark's last calendar switch, 1900-01-01 UTC); in
+     * those cases the outputs go through Spark's writer as before, which rebases or fails as it always did.
+     * {@code firstTs}: the earliest segment start (epoch milliseconds), every written timestamp being at or after it.
+     */
+    public static boolean directParquet(SparkSession spark, long firstTs) {
+        String mode = spark.sessionState().conf().getConfString("spark.sql.parquet.datetimeRebaseModeInWrite");
+        return switch (mode) {
+            case "CORRECTED" -> true;
+            case "EXCEPTION" -> firstTs == Long.MAX_VALUE
+                    || PrepareFunctions.micros(firstTs)
+                    >= org.apache.spark.sql.catalyst.util.RebaseDateTime.lastSwitchGregorianTs();
+            default -> false;
+        };
+    }
+
+    /** The rows {@link PreparedWriter} wrote against the counts of the statistics pass. */
+    public static void checkWritten(PreparedWriter.Rows written, PrepareFunctions.SeriesCounts counts, boolean series) {
+        long[] windows = {counts.windows.train, counts.windows.validation, counts.windows.test};
+        if ((series && written.series != counts.steps) || written.segments != counts.segments
+                || !java.util.Arrays.equals(written.windows, windows)) {
+            throw new IllegalStateException(String.format("the outputs hold %d steps, %d segments and %s windows; "
+                            + "the series counted %d, %d and %s", written.series, written.segments,
+                    java.util.Arrays.toString(written.windows), counts.steps, counts.segments,
+                    java.util.Arrays.toString(windows)));
+        }
+    }
+
+    /** The Parquet outputs written through Spark, one write per output (see {@link #directParquet}). */
+    public static void writeWithSpark(SparkSession spark, JavaRDD<AssembledSeries> series, Broadcast<Normalizer> bn,
+                               PrepareConfig cfg, PrepareFunctions.SeriesCounts counts, String out, boolean seriesToo) {
+        InputSpec in = cfg.input();
+        if (seriesToo) {
+            var writer = PrepareFunctions.internalFrame(spark,
+                            series.flatMap(s -> PrepareFunctions.seriesRows(s, bn.value())),
+                            PreparedLayout.seriesSchema(in.valueColumns()))
+                    .write().mode(SaveMode.Overwrite);
+            // the normalized values are as many distinct doubles as there are steps: Parquet's dictionary for
+            // them fills up and falls back to plain encoding in every page, after hashing every value
+            for (String v : in.valueColumns()) {
+                writer.option("parquet.enable.dictionary#" + v + "_norm", "false");
+            }
+            withMicrosTimestamps(spark, () -> writer.parquet(out + "/" + PreparedLayout.SERIES));
+        }
+        withMicrosTimestamps(spark, () -> PrepareFunctions.internalFrame(spark,
+                        series.flatMap(s -> PrepareFunctions.segmentRows(s, bn.value())),
+                        PreparedLayout.segmentSchema())
+                .write().mode(SaveMode.Overwrite)
+                // one packed float block per segment: no dictionary could hold them
+                .option("parquet.enable.dictionary#" + PreparedLayout.SEGMENT_VALUES, "false")
+                .parquet(out + "/" + PreparedLayout.SEGMENTS));
+        writeWindows(spark, series, cfg, counts.windows, out + "/" + PreparedLayout.WINDOWS);
     }
 
     /**

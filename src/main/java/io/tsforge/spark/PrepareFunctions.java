@@ -464,6 +464,9 @@ public final class PrepareFunctions {
                 p.stats.merge(t._1(), t._2(), StatsAccumulator::merge);
             }
             p.counts.add(counts(s, spec));
+            for (Segment seg : s.segments()) {
+                p.firstTs = Math.min(p.firstTs, seg.startTs);
+            }
         }
         return List.of(p).iterator();
     }
@@ -472,6 +475,8 @@ public final class PrepareFunctions {
     public static final class PartitionSummary implements java.io.Serializable {
         public final java.util.Map<String, StatsAccumulator> stats = new java.util.LinkedHashMap<>();
         public final SeriesCounts counts = new SeriesCounts();
+        /** The earliest segment start of the partition (epoch milliseconds; {@code Long.MAX_VALUE}: none). */
+        public long firstTs = Long.MAX_VALUE;
     }
 
     /**

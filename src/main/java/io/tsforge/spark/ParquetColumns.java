@@ -1,0 +1,287 @@
+package io.tsforge.spark;
+
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+import org.apache.parquet.bytes.HeapByteBufferAllocator;
+import org.apache.parquet.column.ColumnDescriptor;
+import org.apache.parquet.column.ColumnWriteStore;
+import org.apache.parquet.column.ColumnWriter;
+import org.apache.parquet.column.ParquetProperties;
+import org.apache.parquet.hadoop.CodecFactory;
+import org.apache.parquet.hadoop.ColumnChunkPageWriteStore;
+import org.apache.parquet.hadoop.ParquetFileWriter;
+import org.apache.parquet.hadoop.ParquetOutputFormat;
+import org.apache.parquet.hadoop.metadata.CompressionCodecName;
+import org.apache.parquet.hadoop.util.HadoopStreams;
+import org.apache.parquet.io.OutputFile;
+import org.apache.parquet.io.PositionOutputStream;
+import org.apache.parquet.io.api.Binary;
+import org.apache.parquet.schema.MessageType;
+import org.apache.parquet.schema.MessageTypeParser;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.execution.datasources.parquet.SparkToParquetSchemaConverter;
+import org.apache.spark.sql.internal.SQLConf;
+import org.apache.spark.sql.types.StructType;
+
+import java.io.Closeable;
+import java.io.IOException;
+import java.io.Serializable;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * One Parquet file of a flat schema, written a row at a time straight into parquet-mr's column writers: the file
+ * Spark's Parquet writer makes of the same rows (the Parquet schema from Spark's own converter, Spark's footer metadata,
+ * the session's compression codec, the Hadoop configuration's Parquet properties, row groups flushed as parquet-mr's
+ * record writer flushes them), without Spark's rows, its per-field writer closures and parquet-mr's record consumer.
+ * Values are written in schema order, one call per column, then {@link #endRow}.
+ */
+final class ParquetColumns implements Closeable {
+
+    /** What a file of one output needs, made on the driver from the session (see {@link #spec}). */
+    static final class Spec implements Serializable {
+        final String messageType;
+        final Map<String, String> metadata;
+        final String codec;
+        final List<String> noDictionary;
+
+        Spec(String messageType, Map<String, String> metadata, String codec, List<String> noDictionary) {
+            this.messageType = messageType;
+            this.metadata = metadata;
+            this.codec = codec;
+            this.noDictionary = noDictionary;
+        }
+
+        /** The part files' extension, as Spark names them: {@code .snappy.parquet} for snappy. */
+        String extension() {
+            return codec().getExtension() + ".parquet";
+        }
+
+        CompressionCodecName codec() {
+            String c = codec.toLowerCase(Locale.ROOT);
+            return c.equals("none") ? CompressionCodecName.UNCOMPRESSED
+                    : CompressionCodecName.fromConf(c.toUpperCase(Locale.ROOT));
+        }
+    }
+
+    /**
+     * The spec of a file of {@code schema} as the session writes it with timestamps as INT64 microseconds (prepare's
+     * setting for its Parquet outputs): Spark's conversion of the schema, its footer keys (Spark's version and the
+     * schema as JSON), the session's codec; {@code noDictionary} columns without a dictionary.
+     */
+    static Spec spec(SparkSession spark, StructType schema, Set<String> noDictionary) {
+        SQLConf conf = spark.sessionState().conf().clone();
+        conf.setConfString("spark.sql.parquet.outputTimestampType", "TIMESTAMP_MICROS");
+        MessageType type = new SparkToParquetSchemaConverter(conf).convert(schema);
+        Map<String, String> metadata = new HashMap<>();
+        metadata.put("org.apache.spark.version", org.apache.spark.package$.MODULE$.SPARK_VERSION_SHORT());
+        metadata.put("org.apache.spark.sql.parquet.row.metadata", schema.json());
+        return new Spec(type.toString(), metadata, conf.getConfString("spark.sql.parquet.compression.codec"),
+                List.copyOf(noDictionary));
+    }
+
+    private final ParquetFileWriter file;
+    private final MessageType schema;
+    private final ParquetProperties props;
+    private final CodecFactory codecs;
+    private final CodecFactory.BytesCompressor compressor;
+    private final Map<String, String> metadata;
+    private final ColumnDescriptor[] descriptors;
+    private final int[] definition;
+    private final long rowGroupSize;
+    private final ColumnWriter[] columns;
+    private ColumnChunkPageWriteStore pages;
+    private ColumnWriteStore store;
+    private long nextRowGroupSize;
+    private long rowsInGroup;
+    private long rowsForNextCheck;
+    private long rows;
+    private boolean closed;
+
+    ParquetColumns(FileSystem fs, Path path, Spec spec, Configuration conf) throws IOException {
+        schema = MessageTypeParser.parseMessageType(spec.messageType);
+        // the properties ParquetOutputFormat builds from the Hadoop configuration
+        ParquetProperties.Builder b = ParquetProperties.builder()
+                .withPageSize(ParquetOutputFormat.getPageSize(conf))
+                .withDictionaryPageSize(ParquetOutputFormat.getDictionaryPageSize(conf))
+                .withDictionaryEncoding(ParquetOutputFormat.getEnableDictionary(conf))
+                .withWriterVersion(ParquetOutputFormat.getWriterVersion(conf))
+                .estimateRowCountForPageSizeCheck(ParquetOutputFormat.getEstimatePageSizeCheck(conf))
+                .withMinRowCountForPageSizeCheck(ParquetOutputFormat.getMinRowCountForPageSizeCheck(conf))
+                .withMaxRowCountForPageSizeCheck(ParquetOutputFormat.getMaxRowCountForPageSizeCheck(conf))
+                .withPageRowCountLimit(conf.getInt(ParquetOutputFormat.PAGE_ROW_COUNT_LIMIT,
+                        ParquetProperties.DEFAULT_PAGE_ROW_COUNT_LIMIT))
+                .withPageWriteChecksumEnabled(ParquetOutputFormat.getPageWriteChecksumEnabled(conf));
+        for (String c : spec.noDictionary) {
+            b.withDictionaryEncoding(c, false);
+        }
+        props = b.build();
+        rowGroupSize = ParquetOutputFormat.getLongBlockSize(conf);
+        nextRowGroupSize = rowGroupSize;
+        metadata = spec.metadata;
+        descriptors = schema.getColumns().toArray(new ColumnDescriptor[0]);
+        definition = new int[descriptors.length];
+        for (int i = 0; i < descriptors.length; i++) {
+            if (descriptors[i].getMaxRepetitionLevel() != 0 || descriptors[i].getPath().length != 1) {
+                throw new IllegalArgumentException("not a flat schema: " + schema);
+            }
+            definition[i] = descriptors[i].getMaxDefinitionLevel();
+        }
+        columns = new ColumnWriter[descriptors.length];
+        file = new ParquetFileWriter(outputFile(fs, path), schema, ParquetFileWriter.Mode.OVERWRITE, rowGroupSize,
+                conf.getInt(ParquetOutputFormat.MAX_PADDING_BYTES, ParquetWriterDefaults.MAX_PADDING),
+                props.getColumnIndexTruncateLength(), props.getStatisticsTruncateLength(),
+                props.getPageWriteChecksumEnabled());
+        file.start();
+        codecs = new CodecFactory(conf, props.getPageSizeThreshold());
+        compressor = codecs.getCompressor(spec.codec());
+        newRowGroup();
+    }
+
+    private static final class ParquetWriterDefaults {
+        static final int MAX_PADDING = 8 * 1024 * 1024;
+    }
+
+    /** The file's stream, once opened (closed by {@link #abort} when the footer is never written). */
+    private PositionOutputStream stream;
+
+    private OutputFile outputFile(FileSystem fs, Path path) {
+        return new OutputFile() {
+            @Override
+            public PositionOutputStream create(long blockSizeHint) throws IOException {
+                return open(false, blockSizeHint);
+            }
+
+            @Override
+            public PositionOutputStream createOrOverwrite(long blockSizeHint) throws IOException {
+                return open(true, blockSizeHint);
+            }
+
+            private PositionOutputStream open(boolean overwrite, long blockSizeHint) throws IOException {
+                stream = HadoopStreams.wrap(fs.create(path, overwrite, 4096, fs.getDefaultReplication(path),
+                        Math.max(fs.getDefaultBlockSize(path), blockSizeHint)));
+                return stream;
+            }
+
+            @Override
+            public boolean supportsBlockSize() {
+                return true;
+            }
+
+            @Override
+            public long defaultBlockSize() {
+                return fs.getDefaultBlockSize(path);
+            }
+        };
+    }
+
+    private void newRowGroup() {
+        pages = new ColumnChunkPageWriteStore(compressor, schema, HeapByteBufferAllocator.getInstance(),
+                props.getColumnIndexTruncateLength(), props.getPageWriteChecksumEnabled());
+        store = props.newColumnWriteStore(schema, pages, pages);
+        for (int i = 0; i < descriptors.length; i++) {
+            columns[i] = store.getColumnWriter(descriptors[i]);
+        }
+        rowsInGroup = 0;
+        rowsForNextCheck = props.getMinRowCountForPageSizeCheck();
+    }
+
+    void int32(int column, int v) {
+        columns[column].write(v, 0, definition[column]);
+    }
+
+    void int64(int column, long v) {
+        columns[column].write(v, 0, definition[column]);
+    }
+
+    void float64(int column, double v) {
+        columns[column].write(v, 0, definition[column]);
+    }
+
+    void bool(int column, boolean v) {
+        columns[column].write(v, 0, definition[column]);
+    }
+
+    /** A binary or string value; the bytes must not change while the file is open (a dictionary may keep them). */
+    void binary(int column, Binary v) {
+        columns[column].write(v, 0, definition[column]);
+    }
+
+    /** Ends the row whose every column was written; flushes the row group when it reaches the block size. */
+    void endRow() throws IOException {
+        store.endRecord();
+        rows++;
+        if (++rowsInGroup >= rowsForNextCheck) {
+            // as parquet-mr's record writer: measure every so many rows, flush within about two rows of the size
+            long size = store.getBufferedSize();
+            long rowSize = size / rowsInGroup;
+            if (size > nextRowGroupSize - 2 * rowSize) {
+                long written = rowsInGroup;
+                flushRowGroup();
+                newRowGroup();
+                rowsForNextCheck = Math.min(Math.max(props.getMinRowCountForPageSizeCheck(), written / 2),
+                        props.getMaxRowCountForPageSizeCheck());
+            } else {
+                rowsForNextCheck = Math.min(
+                        Math.max(props.getMinRowCountForPageSizeCheck(),
+                                (rowsInGroup + (long) (nextRowGroupSize / (float) rowSize)) / 2),
+                        rowsInGroup + props.getMaxRowCountForPageSizeCheck());
+            }
+        }
+    }
+
+    /** Rows written so far. */
+    long rows() {
+        return rows;
+    }
+
+    private void flushRowGroup() throws IOException {
+        if (rowsInGroup > 0) {
+            file.startBlock(rowsInGroup);
+            store.flush();
+            pages.flushToFileWriter(file);
+            file.endBlock();
+            nextRowGroupSize = Math.min(file.getNextRowGroupSize(), rowGroupSize);
+        }
+        store.close();
+    }
+
+    @Override
+    public void close() throws IOException {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        try {
+            flushRowGroup();
+            file.end(metadata);
+        } finally {
+            codecs.release();
+        }
+    }
+
+    /** Closes after a failure: releases what can be released, without writing the footer. */
+    void abort() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        try {
+            store.close();
+        } catch (RuntimeException ignored) {
+            // already failing
+        }
+        codecs.release();
+        if (stream != null) {
+            try {
+                stream.close();
+            } catch (IOException ignored) {
+                // already failing
+            }
+        }
+    }
+}

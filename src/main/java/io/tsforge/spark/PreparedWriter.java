@@ -1,0 +1,309 @@
+package io.tsforge.spark;
+
+import io.tsforge.core.AssembledSeries;
+import io.tsforge.core.Normalization;
+import io.tsforge.core.Normalizer;
+import io.tsforge.core.Segment;
+import io.tsforge.core.SplitLabel;
+import io.tsforge.core.WindowSpec;
+import io.tsforge.core.Windower;
+import io.tsforge.io.Storage;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+import org.apache.parquet.io.api.Binary;
+import org.apache.spark.TaskContext;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.broadcast.Broadcast;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.util.SerializableConfiguration;
+
+import java.io.IOException;
+import java.io.Serializable;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Set;
+import java.util.UUID;
+
+/**
+ * prepare's Parquet outputs in one job over the assembled series, each task writing its partition's part file of
+ * {@code series/} (when it is Parquet), {@code segments/} and each {@code windows/split=<label>/} with
+ * {@link ParquetColumns}, instead of one Spark write per output (five jobs, each building Spark rows of every step or
+ * window and pushing them through Spark's Parquet writer and commit protocol). The files hold the rows, in the same
+ * order, the schemas, footers and compression of those writes; they are named as Spark names its part files
+ * ({@code part-<partition>-<write id>-c000.snappy.parquet}), and as Spark's writes did, a partition without rows
+ * writes no file except partition 0, which writes one (possibly empty) file per folder. A task writes each file under
+ * a hidden name ({@code .part-...<attempt>.inprogress}, which readers skip) and renames it into place once all its
+ * files are complete, so a retried task replaces the files of the failed one; the driver writes each folder's
+ * {@code _SUCCESS} after the job.
+ */
+public final class PreparedWriter implements Serializable {
+
+    /** Rows written to each output: series steps, segments, and windows of train, validation and test. */
+    public static final class Rows implements Serializable {
+        public long series;
+        public long segments;
+        public final long[] windows = new long[3];
+
+        Rows add(Rows o) {
+            series += o.series;
+            segments += o.segments;
+            for (int i = 0; i < windows.length; i++) {
+                windows[i] += o.windows[i];
+            }
+            return this;
+        }
+    }
+
+    private static final SplitLabel[] SPLITS = {SplitLabel.TRAIN, SplitLabel.VALIDATION, SplitLabel.TEST};
+    private static final int OUTPUTS = 2 + SPLITS.length;
+    private static final int SERIES = 0;
+    private static final int SEGMENTS = 1;
+
+    private final ParquetColumns.Spec[] specs = new ParquetColumns.Spec[OUTPUTS];
+    private final String[] dirs = new String[OUTPUTS];
+    private final String[] writeIds = new String[OUTPUTS];
+    private final WindowSpec window;
+    private final int features;
+    private final Broadcast<SerializableConfiguration> hadoop;
+    private final Broadcast<Normalizer> normalizer;
+
+    private PreparedWriter(SparkSession spark, String out, boolean series, boolean[] splits, WindowSpec window,
+                           List<String> valueColumns, Broadcast<Normalizer> normalizer) {
+        this.window = window;
+        this.features = valueColumns.size();
+        this.normalizer = normalizer;
+        JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+        this.hadoop = jsc.broadcast(new SerializableConfiguration(spark.sessionState().newHadoopConf()));
+        if (series) {
+            List<String> norm = new ArrayList<>();
+            for (String v : valueColumns) {
+                norm.add(v + "_norm");  // as many distinct doubles as steps: no dictionary (as in Spark's write)
+            }
+            specs[SERIES] = ParquetColumns.spec(spark, PreparedLayout.seriesSchema(valueColumns), Set.copyOf(norm));
+            dirs[SERIES] = out + "/" + PreparedLayout.SERIES;
+        }
+        specs[SEGMENTS] = ParquetColumns.spec(spark, PreparedLayout.segmentSchema(),
+                Set.of(PreparedLayout.SEGMENT_VALUES));
+        dirs[SEGMENTS] = out + "/" + PreparedLayout.SEGMENTS;
+        ParquetColumns.Spec windows = ParquetColumns.spec(spark, PreparedLayout.windowFileSchema(), Set.of());
+        for (int i = 0; i < SPLITS.length; i++) {
+            if (splits[i]) {
+                specs[2 + i] = windows;
+                dirs[2 + i] = out + "/" + PreparedLayout.WINDOWS + "/split=" + SPLITS[i].label;
+            }
+        }
+        for (int o = 0; o < OUTPUTS; o++) {
+            writeIds[o] = UUID.randomUUID().toString();
+        }
+    }
+
+    /**
+     * Writes {@code series/} (when {@code series}), {@code segments/} and {@code windows/split=<label>/} for each split
+     * with windows ({@code windows}: the counts of the statistics pass) under {@code out}, replacing what was there,
+     * and returns the rows written. With no window at all {@code windows/} is left alone: the caller writes it.
+     */
+    public static Rows write(SparkSession spark, JavaRDD<AssembledSeries> assembled, Broadcast<Normalizer> normalizer,
+                             WindowSpec window, List<String> valueColumns, String out, boolean series,
+                             Windower.Counts windows) {
+        boolean[] splits = {windows.train > 0, windows.validation > 0, windows.test > 0};
+        boolean anyWindows = windows.train + windows.validation + windows.test > 0;
+        PreparedWriter w = new PreparedWriter(spark, out, series, splits, window, valueColumns, normalizer);
+        Storage storage = new Storage(spark.sparkContext().hadoopConfiguration());
+        FileSystem fs = storage.fs(out);
+        try {
+            // as the overwriting writes: the folders replaced whole (no split of an earlier run is left behind)
+            fs.delete(new Path(out, PreparedLayout.SEGMENTS), true);
+            if (anyWindows) {
+                fs.delete(new Path(out, PreparedLayout.WINDOWS), true);
+            }
+            if (series) {
+                fs.delete(new Path(out, PreparedLayout.SERIES), true);
+            }
+            for (String d : w.dirs) {
+                if (d != null) {
+                    fs.mkdirs(new Path(d));
+                }
+            }
+            Rows rows = new Rows();
+            for (Rows r : assembled.mapPartitionsWithIndex(w::writePartition, false).collect()) {
+                rows.add(r);
+            }
+            for (String d : w.dirs) {
+                if (d != null) {
+                    fs.create(new Path(d, "_SUCCESS"), true).close();
+                }
+            }
+            if (anyWindows) {
+                // last, as the partitioned write of windows/ left it
+                fs.create(new Path(out + "/" + PreparedLayout.WINDOWS, "_SUCCESS"), true).close();
+            }
+            return rows;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write the outputs under " + out + ": " + e.getMessage(), e);
+        } finally {
+            w.hadoop.destroy();
+        }
+    }
+
+    /** The part file name of partition {@code p} in output {@code o}. */
+    private String fileName(int o, int p) {
+        return String.format("part-%05d-%s-c000%s", p, writeIds[o], specs[o].extension());
+    }
+
+    private Iterator<Rows> writePartition(int partition, Iterator<AssembledSeries> it) {
+        Configuration conf = hadoop.value().value();
+        FileSystem fs;
+        try {
+            // the file system as Spark's writers get it (checksum files as the instance has them)
+            fs = new Path(dirs[SEGMENTS]).getFileSystem(conf);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        long attempt = TaskContext.get() == null ? 0 : TaskContext.get().taskAttemptId();
+        Path[] tmp = new Path[OUTPUTS];
+        ParquetColumns[] files = new ParquetColumns[OUTPUTS];
+        Rows rows = new Rows();
+        try {
+            Normalizer n = normalizer.value();
+            Windower windower = new Windower(window);
+            while (it.hasNext()) {
+                AssembledSeries s = it.next();
+                Binary id = Binary.fromConstantByteArray(s.seriesId().getBytes(StandardCharsets.UTF_8));
+                Normalization.Scale scale = n.scaleFor(s.seriesId());
+                for (Segment seg : s.segments()) {
+                    if (specs[SERIES] != null && seg.length() > 0) {
+                        seriesRows(open(files, tmp, fs, SERIES, partition, attempt), id, seg, scale);
+                    }
+                    segmentRow(open(files, tmp, fs, SEGMENTS, partition, attempt), id, seg, scale);
+                    windower.cut(seg, (sg, origin, history, split) -> {
+                        int o = 2 + split.code();  // TRAIN, VALIDATION, TEST: as SPLITS
+                        try {
+                            ParquetColumns w = open(files, tmp, fs, o, partition, attempt);
+                            w.binary(0, id);
+                            w.int32(1, sg.index);
+                            w.int32(2, origin);
+                            w.int64(3, PrepareFunctions.micros(sg.timestamp(origin)));
+                            w.int32(4, history);
+                            w.endRow();
+                        } catch (IOException e) {
+                            throw new UncheckedIOException(e);
+                        }
+                    });
+                }
+            }
+            for (int o = 0; o < OUTPUTS; o++) {
+                if (partition == 0 && specs[o] != null) {
+                    open(files, tmp, fs, o, partition, attempt);  // partition 0 writes a file in every folder
+                }
+            }
+            for (int o = 0; o < OUTPUTS; o++) {
+                if (files[o] != null) {
+                    files[o].close();
+                }
+            }
+            rows.series = files[SERIES] == null ? 0 : files[SERIES].rows();
+            rows.segments = files[SEGMENTS] == null ? 0 : files[SEGMENTS].rows();
+            for (int i = 0; i < SPLITS.length; i++) {
+                rows.windows[i] = files[2 + i] == null ? 0 : files[2 + i].rows();
+            }
+            for (int o = 0; o < OUTPUTS; o++) {
+                if (tmp[o] != null) {
+                    Path target = new Path(dirs[o], fileName(o, partition));
+                    if (fs.exists(target)) {
+                        fs.delete(target, false);  // a failed attempt's file, or a speculative twin's
+                    }
+                    if (!fs.rename(tmp[o], target)) {
+                        throw new IOException("cannot rename " + tmp[o] + " to " + target);
+                    }
+                }
+            }
+            return List.of(rows).iterator();
+        } catch (IOException | RuntimeException | Error e) {
+            for (int o = 0; o < OUTPUTS; o++) {
+                if (files[o] != null) {
+                    files[o].abort();
+                }
+                if (tmp[o] != null) {
+                    try {
+                        fs.delete(tmp[o], false);
+                    } catch (IOException ignored) {
+                        // the hidden file stays; readers skip it
+                    }
+                }
+            }
+            if (e instanceof IOException io) {
+                throw new UncheckedIOException("cannot write partition " + partition + " of the prepared outputs: "
+                        + io.getMessage(), io);
+            }
+            if (e instanceof RuntimeException r) {
+                throw r;
+            }
+            throw (Error) e;
+        }
+    }
+
+    private ParquetColumns open(ParquetColumns[] files, Path[] tmp, FileSystem fs, int o, int partition,
+                                long attempt) throws IOException {
+        if (files[o] == null) {
+            tmp[o] = new Path(dirs[o], "." + fileName(o, partition) + "." + attempt + ".inprogress");
+            files[o] = new ParquetColumns(fs, tmp[o], specs[o], hadoop.value().value());
+        }
+        return files[o];
+    }
+
+    private static final Binary[] SPLIT_LABELS = labels();
+
+    private static Binary[] labels() {
+        SplitLabel[] all = SplitLabel.values();
+        Binary[] out = new Binary[all.length];
+        for (SplitLabel l : all) {
+            out[l.code()] = Binary.fromConstantByteArray(l.label.getBytes(StandardCharsets.UTF_8));
+        }
+        return out;
+    }
+
+    /** The rows {@link PrepareFunctions#seriesRows} gives for one segment, column by column. */
+    private void seriesRows(ParquetColumns w, Binary id, Segment seg, Normalization.Scale scale) throws IOException {
+        int nf = seg.features();
+        for (int t = 0; t < seg.length(); t++) {
+            w.binary(0, id);
+            w.int64(1, PrepareFunctions.micros(seg.timestamp(t)));
+            w.int32(2, seg.index);
+            w.int32(3, t);
+            w.binary(4, SPLIT_LABELS[seg.split[t]]);
+            w.bool(5, seg.filled[t]);
+            w.int32(6, seg.rawRows[t]);
+            for (int f = 0; f < nf; f++) {
+                w.float64(7 + f, seg.values[f][t]);
+            }
+            for (int f = 0; f < nf; f++) {
+                w.float64(7 + nf + f, scale.apply(f, seg.values[f][t]));
+            }
+            w.endRow();
+        }
+    }
+
+    /** The row {@link PrepareFunctions#segmentRows} gives for one segment. */
+    private void segmentRow(ParquetColumns w, Binary id, Segment seg, Normalization.Scale scale) throws IOException {
+        float[][] values = new float[seg.features()][seg.length()];
+        for (int f = 0; f < seg.features(); f++) {
+            float[] v = values[f];
+            for (int t = 0; t < seg.length(); t++) {
+                v[t] = (float) scale.apply(f, seg.values[f][t]);
+            }
+        }
+        w.binary(0, id);
+        w.int32(1, seg.index);
+        w.int64(2, PrepareFunctions.micros(seg.startTs));
+        w.int64(3, seg.stepMillis);
+        w.int32(4, seg.length());
+        w.binary(5, Binary.fromConstantByteArray(PreparedLayout.packSegmentValues(values)));
+        w.binary(6, Binary.fromConstantByteArray(seg.split.clone()));
+        w.endRow();
+    }
+}

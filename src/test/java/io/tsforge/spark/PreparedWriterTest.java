@@ -1,0 +1,249 @@
+package io.tsforge.spark;
+
+import io.tsforge.config.Config;
+import io.tsforge.config.PrepareConfig;
+import io.tsforge.core.AssembledSeries;
+import io.tsforge.core.Normalization;
+import io.tsforge.core.Normalizer;
+import io.tsforge.core.Segment;
+import io.tsforge.core.SplitLabel;
+import io.tsforge.core.StatsAccumulator;
+import io.tsforge.jobs.PrepareJob;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.parquet.hadoop.ParquetFileReader;
+import org.apache.parquet.hadoop.metadata.FileMetaData;
+import org.apache.parquet.hadoop.util.HadoopInputFile;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.broadcast.Broadcast;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.stream.Stream;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * {@link PreparedWriter} (one job, files written through parquet-mr's column writers) against the Spark writes it
+ * replaces ({@link PrepareJob#writeWithSpark}): the same rows in {@code series/}, {@code segments/} and
+ * {@code windows/}, the same part files per folder (partition 0 writing one even when empty, other empty partitions
+ * none), the same Parquet schemas and footer metadata, {@code _SUCCESS} files, and no file left behind by a failed task.
+ */
+class PreparedWriterTest {
+
+    @TempDir
+    Path tmp;
+
+    final SparkSession spark = SparkTestSession.get();
+
+    private static final long T0 = 1_704_067_200_000L;  // 2024-01-01T00:00Z
+
+    /** A segment of {@code n} five-minute steps with train, validation and test steps, some filled, one -0.0. */
+    private static Segment segment(String id, int index, long start, int n, double level) {
+        double[][] v = new double[2][n];
+        boolean[] filled = new boolean[n];
+        int[] rows = new int[n];
+        for (int t = 0; t < n; t++) {
+            v[0][t] = level + Math.sin(t * 0.7) * 3 + t * 0.01;
+            v[1][t] = t == 3 ? -0.0 : -level + Math.cos(t * 1.3);
+            filled[t] = t % 11 == 5;
+            rows[t] = filled[t] ? 0 : 1 + t % 3;
+        }
+        Segment s = new Segment(id, index, start, 300_000L, v, filled, rows);
+        s.split = new byte[n];
+        for (int t = 0; t < n; t++) {
+            s.split[t] = (t < n * 0.6 ? SplitLabel.TRAIN : t < n * 0.8 ? SplitLabel.VALIDATION : SplitLabel.TEST)
+                    .code();
+        }
+        return s;
+    }
+
+    static List<AssembledSeries> series() {
+        List<AssembledSeries> out = new ArrayList<>();
+        out.add(new AssembledSeries("a", List.of(segment("a", 0, T0, 120, 10),
+                segment("a", 1, T0 + 86_400_000L, 90, 11)), 210, 2, 1, 1, 1, 0));
+        out.add(new AssembledSeries("é-b", List.of(segment("é-b", 0, T0, 200, 5)), 200, 0, 0, 0, 0, 0));
+        out.add(new AssembledSeries("c", List.of(segment("c", 0, T0, 4, 7)), 4, 1, 0, 0, 0, 1));
+        return out;
+    }
+
+    PrepareConfig config() {
+        Map<String, String> m = new HashMap<>();
+        m.put("input.path", tmp.resolve("unused.csv").toString());
+        m.put("input.idColumn", "id");
+        m.put("input.timeColumn", "ts");
+        m.put("input.valueColumns", "x,y");
+        m.put("series.frequency", "5min");
+        m.put("window.lookback", "12");
+        m.put("window.horizon", "4");
+        m.put("window.stride", "3");
+        m.put("output.dir", tmp.resolve("out").toString());
+        return PrepareConfig.from(Config.of(m));
+    }
+
+    /** Statistics, counts and the fitted normalizer of the series, as the job's statistics pass gives them. */
+    static PrepareFunctions.SeriesCounts counts(List<AssembledSeries> all, PrepareConfig cfg,
+                                                Map<String, StatsAccumulator> stats) {
+        PrepareFunctions.SeriesCounts counts = new PrepareFunctions.SeriesCounts();
+        PrepareFunctions.summarize(all.iterator(), cfg.normalization(), cfg.window()).forEachRemaining(p -> {
+            p.stats.forEach((id, acc) -> stats.merge(id, acc, StatsAccumulator::merge));
+            counts.add(p.counts);
+        });
+        return counts;
+    }
+
+    /**
+     * The part file names of a folder with the write id replaced, and the other names, sorted; without checksum side
+     * files, which the file system instance writes or not (prepare turns them off on the driver's before it writes).
+     */
+    static List<String> names(Path dir) throws IOException {
+        try (Stream<Path> files = Files.list(dir)) {
+            return files.map(p -> p.getFileName().toString().replaceAll("-[0-9a-f-]{36}-", "-ID-"))
+                    .filter(n -> !n.endsWith(".crc")).sorted().toList();
+        }
+    }
+
+    static void sameRows(Dataset<Row> a, Dataset<Row> b, String what) {
+        assertEquals(a.count(), b.count(), what);
+        assertTrue(a.count() > 0, what);
+        assertEquals(0, a.exceptAll(b).count(), what);
+        assertEquals(0, b.exceptAll(a).count(), what);
+        assertEquals(a.schema(), b.schema(), what);
+    }
+
+    static FileMetaData footer(Path file) throws IOException {
+        try (ParquetFileReader r = ParquetFileReader.open(HadoopInputFile.fromPath(
+                new org.apache.hadoop.fs.Path(file.toUri()), new Configuration()))) {
+            return r.getFooter().getFileMetaData();
+        }
+    }
+
+    static Path firstPart(Path dir) throws IOException {
+        try (Stream<Path> files = Files.list(dir)) {
+            return files.filter(p -> p.getFileName().toString().startsWith("part-00000")).findFirst().orElseThrow();
+        }
+    }
+
+    @Test
+    void sameFilesAndRowsAsSparksWrites() throws IOException {
+        PrepareConfig cfg = config();
+        JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+        List<AssembledSeries> all = series();
+        Map<String, StatsAccumulator> stats = new TreeMap<>();
+        PrepareFunctions.SeriesCounts counts = counts(all, cfg, stats);
+        Normalizer normalizer = Normalizer.fit(Normalization.ZSCORE, List.of("x", "y"), stats);
+        Broadcast<Normalizer> bn = jsc.broadcast(normalizer);
+        // 2 partitions (a | é-b, c), and 4 with partition 0 empty (-, a, é-b, c)
+        for (int partitions : new int[]{2, 4}) {
+            JavaRDD<AssembledSeries> rdd = jsc.parallelize(all, partitions);
+            String spark1 = tmp.resolve("spark-" + partitions).toString();
+            String ours = tmp.resolve("ours-" + partitions).toString();
+            PrepareJob.writeWithSpark(spark, rdd, bn, cfg, counts, spark1, true);
+            PreparedWriter.Rows rows = PreparedWriter.write(spark, rdd, bn, cfg.window(), List.of("x", "y"), ours,
+                    true, counts.windows);
+            PrepareJob.checkWritten(rows, counts, true);
+            assertEquals(414, rows.series);
+            for (String d : List.of("series", "segments", "windows/split=train", "windows/split=validation",
+                    "windows/split=test", "windows")) {
+                List<String> expected = names(Path.of(spark1, d));
+                assertEquals(expected, names(Path.of(ours, d)), d);
+                assertTrue(expected.contains("_SUCCESS"), d);
+                if (!d.equals("windows")) {
+                    // partition 0 writes a file in every folder, even without rows (empty with 4 partitions); series
+                    // c (partition 3 of 4) has steps and a segment but no window
+                    boolean windowsDir = d.startsWith("windows/");
+                    assertEquals(partitions == 2 ? 2 : windowsDir ? 3 : 4, expected.size() - 1, d + ": " + expected);
+                    assertTrue(expected.contains("part-00000-ID-c000.snappy.parquet"), d + ": " + expected);
+                    FileMetaData a = footer(firstPart(Path.of(spark1, d)));
+                    FileMetaData b = footer(firstPart(Path.of(ours, d)));
+                    assertEquals(a.getSchema(), b.getSchema(), d);
+                    assertEquals(a.getKeyValueMetaData(), b.getKeyValueMetaData(), d);
+                }
+            }
+            for (String d : List.of("series", "segments", "windows")) {
+                sameRows(spark.read().parquet(spark1 + "/" + d), spark.read().parquet(ours + "/" + d), d);
+            }
+            // written again over the first: the same rows, nothing left of the first write
+            PreparedWriter.write(spark, rdd, bn, cfg.window(), List.of("x", "y"), ours, true, counts.windows);
+            assertEquals(names(Path.of(spark1, "series")), names(Path.of(ours, "series")));
+            sameRows(spark.read().parquet(spark1 + "/series"), spark.read().parquet(ours + "/series"), "again");
+        }
+    }
+
+    /** The series of a partition, failing when series "c" is reached. */
+    static Iterator<AssembledSeries> failAtC(Iterator<AssembledSeries> it) {
+        return new Iterator<>() {
+            @Override
+            public boolean hasNext() {
+                return it.hasNext();
+            }
+
+            @Override
+            public AssembledSeries next() {
+                AssembledSeries s = it.next();
+                if (s.seriesId().equals("c")) {
+                    throw new IllegalStateException("injected failure");
+                }
+                return s;
+            }
+        };
+    }
+
+    @Test
+    void aFailedTaskLeavesNoFileBehind() throws IOException {
+        PrepareConfig cfg = config();
+        JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+        List<AssembledSeries> all = series();
+        Map<String, StatsAccumulator> stats = new TreeMap<>();
+        PrepareFunctions.SeriesCounts counts = counts(all, cfg, stats);
+        Broadcast<Normalizer> bn = jsc.broadcast(Normalizer.fit(Normalization.ZSCORE, List.of("x", "y"), stats));
+        JavaRDD<AssembledSeries> failing = jsc.parallelize(all, 2).mapPartitions(PreparedWriterTest::failAtC);
+        String out = tmp.resolve("failed").toString();
+        Exception e = assertThrows(Exception.class, () -> PreparedWriter.write(spark, failing, bn, cfg.window(),
+                List.of("x", "y"), out, true, counts.windows));
+        assertTrue(String.valueOf(e.getMessage()).contains("injected failure"), e.toString());
+        TreeSet<String> left = new TreeSet<>();
+        try (Stream<Path> files = Files.walk(Path.of(out))) {
+            files.filter(Files::isRegularFile).forEach(p -> left.add(Path.of(out).relativize(p).toString()));
+        }
+        // the task that failed removed its hidden files; the other one's files are complete part files
+        assertFalse(left.stream().anyMatch(n -> n.contains(".inprogress")), left.toString());
+        assertFalse(left.stream().anyMatch(n -> n.endsWith("_SUCCESS")), left.toString());
+    }
+
+    @Test
+    void timestampsSparkWouldRebaseOrRejectGoThroughSpark() {
+        String key = "spark.sql.parquet.datetimeRebaseModeInWrite";
+        String before = spark.conf().get(key);
+        long y1899 = -2_208_988_800_001L;
+        try {
+            spark.conf().set(key, "EXCEPTION");
+            assertTrue(PrepareJob.directParquet(spark, T0));
+            assertTrue(PrepareJob.directParquet(spark, -2_208_988_800_000L), "1900-01-01T00:00Z itself");
+            assertTrue(PrepareJob.directParquet(spark, Long.MAX_VALUE), "no segment at all");
+            assertFalse(PrepareJob.directParquet(spark, y1899), "Spark fails on it: its writer must");
+            spark.conf().set(key, "CORRECTED");
+            assertTrue(PrepareJob.directParquet(spark, y1899));
+            spark.conf().set(key, "LEGACY");
+            assertFalse(PrepareJob.directParquet(spark, T0), "Spark rebases: its writer must");
+        } finally {
+            spark.conf().set(key, before);
+        }
+    }
+}

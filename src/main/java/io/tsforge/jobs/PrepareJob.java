@@ -67,14 +67,14 @@ public final class PrepareJob {
         LongAccumulator rejectedSeen = jsc.sc().longAccumulator("rows rejected by the parser");
         PartitionCounts rowsRead = new PartitionCounts();
         jsc.sc().register(rowsRead, "rows read per input partition");
-        JavaRDD<InternalRow> rawRows = csv != null ? csv.lineRows() : raw.queryExecution().toRdd().toJavaRDD();
         // input order is (file name, position): the shuffle carries the file's rank instead of its name
         Map<String, Integer> fileRanks = PrepareFunctions.fileRanks(csv != null ? csv.inputFiles() : raw.inputFiles());
-        Dataset<Row> valid = PrepareFunctions.internalFrame(spark,
-                rawRows.mapPartitions(rows -> PrepareFunctions.parseValid(
-                        csv != null ? csv.cursor(rows) : RawCursor.of(rows, nv), in, rejectedSeen, rowsRead,
-                        fileRanks)),
-                PrepareFunctions.validSchema(nv));
+        JavaRDD<InternalRow> parsed = csv != null
+                ? csv.mapCursors(spark, c -> PrepareFunctions.parseValid(c, in, rejectedSeen, rowsRead, fileRanks))
+                : raw.queryExecution().toRdd().toJavaRDD().mapPartitions(rows -> PrepareFunctions.parseValid(
+                        RawCursor.of(rows, nv), in, rejectedSeen, rowsRead, fileRanks));
+        int inputPartitions = parsed.getNumPartitions();
+        Dataset<Row> valid = PrepareFunctions.internalFrame(spark, parsed, PrepareFunctions.validSchema(nv));
 
         report.stage("assemble");
         int partitions = cfg.partitions() > 0 ? cfg.partitions() : jsc.defaultParallelism();
@@ -106,10 +106,10 @@ public final class PrepareJob {
             // the main scan has run to completion (the statistics needed every series): its rejection count is final.
             // A re-executed task can only add to it, so zero means no row was rejected.
             // the main scan has run every partition to its end: the rows read are known
-            long rowsIn = rowsRead.total(rawRows.getNumPartitions());
+            long rowsIn = rowsRead.total(inputPartitions);
             if (rowsIn < 0) {
                 throw new IllegalStateException("the main scan reported the rows of " + rowsRead.value().size()
-                        + " of " + rawRows.getNumPartitions() + " input partitions");
+                        + " of " + inputPartitions + " input partitions");
             }
             report.count("rows_in", rowsIn);
             report.log(String.format("read %,d rows", rowsIn));

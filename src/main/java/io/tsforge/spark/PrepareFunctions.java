@@ -178,6 +178,7 @@ public final class PrepareFunctions {
         return new Iterator<>() {
             long seen;
             UTF8String lastFile;
+            UTF8String lastFileRef;
             int lastFileRank;
             final UnsafeRowWriter out = new UnsafeRowWriter(4 + nv);
             // the output row is reused too, so the next row is fetched only once the previous one has been consumed
@@ -194,7 +195,8 @@ public final class PrepareFunctions {
                     }
                     UTF8String id = c.idUtf8();
                     UTF8String file = c.file;
-                    if (!file.equals(lastFile)) {
+                    // a cursor keeps one file name instance while the file does not change
+                    if (file != lastFileRef && !file.equals(lastFile)) {
                         Integer rank = fileRanks.get(file.toString());
                         if (rank == null) {
                             throw new IllegalStateException("input file '" + file + "' is not among the "
@@ -203,6 +205,7 @@ public final class PrepareFunctions {
                         lastFile = file.clone();
                         lastFileRank = rank;
                     }
+                    lastFileRef = file;
                     // one reused row, written in place (no boxed fields, no Object[] per row): the plan consumes
                     // each row (projects it into its own buffer) before asking for the next
                     out.reset();

@@ -116,13 +116,17 @@ public final class PrepareJob {
 
             report.stage("quarantine");
             boolean anyRejected = rejectedSeen.value() > 0;
-            Dataset<Row> rawAgain = csv != null ? csv.raw(spark) : raw;
-            Dataset<Row> rejected = anyRejected
-                    ? spark.createDataFrame(rawAgain.javaRDD().mapPartitions(rows -> PrepareFunctions.parse(rows, in,
-                    true, null)), PrepareFunctions.parsedSchema(nv))
-                    : spark.createDataFrame(jsc.<Row>emptyRDD().rdd(), PrepareFunctions.parsedSchema(nv));
-            Map<String, Long> byReason = writeQuarantine(spark, rejected, in, out + "/" + PreparedLayout.QUARANTINE,
-                    anyRejected);
+            Map<String, Long> byReason;
+            if (anyRejected) {
+                Dataset<Row> rawAgain = csv != null ? csv.raw(spark) : raw;
+                Dataset<Row> rejected = spark.createDataFrame(rawAgain.javaRDD().mapPartitions(rows ->
+                        PrepareFunctions.parse(rows, in, true, null)), PrepareFunctions.parsedSchema(nv));
+                byReason = writeQuarantine(spark, rejected, in, out + "/" + PreparedLayout.QUARANTINE, true);
+            } else {
+                // nothing rejected: the header-only file Spark's write of no rows gives, without a Spark job
+                writeEmptyQuarantine(spark, in, out + "/" + PreparedLayout.QUARANTINE);
+                byReason = new TreeMap<>();
+            }
             long quarantined = byReason.values().stream().mapToLong(Long::longValue).sum();
             report.count("rows_quarantined", quarantined);
             report.count("quarantine_by_reason", byReason);
@@ -291,6 +295,39 @@ public final class PrepareJob {
             } else {
                 spark.conf().set(key, before);
             }
+        }
+    }
+
+    /**
+     * The quarantine of a run that rejected no row, as Spark's CSV write of an empty frame leaves it (one part file
+     * holding only the header line, written by Spark's own CSV generator with the options Spark's CSV writer takes
+     * from {@code header=true}, then {@code _SUCCESS}), written directly: Spark's write of nothing is a job with a
+     * shuffle and its commit protocol.
+     */
+    static void writeEmptyQuarantine(SparkSession spark, InputSpec in, String dir) {
+        StructType schema = PreparedLayout.quarantineSchema(in.valueColumns(), in.wide());
+        scala.collection.immutable.Map<String, String> options = scala.collection.immutable.Map$.MODULE$.<String,
+                String>empty().$plus(new scala.Tuple2<>("header", "true"));
+        var conf = spark.sessionState().conf();
+        var csvOptions = new org.apache.spark.sql.catalyst.csv.CSVOptions(options, conf.csvColumnPruning(),
+                conf.sessionLocalTimeZone());
+        java.io.StringWriter text = new java.io.StringWriter();
+        var generator = new org.apache.spark.sql.catalyst.csv.UnivocityGenerator(schema, text, csvOptions);
+        generator.writeHeaders();
+        generator.close();
+        Storage storage = new Storage(spark.sparkContext().hadoopConfiguration());
+        org.apache.hadoop.fs.FileSystem fs = storage.fs(dir);
+        org.apache.hadoop.fs.Path d = new org.apache.hadoop.fs.Path(dir);
+        try {
+            fs.delete(d, true);
+            fs.mkdirs(d);
+            String name = "part-00000-" + java.util.UUID.randomUUID() + "-c000.csv";
+            try (var out = fs.create(new org.apache.hadoop.fs.Path(d, name), true)) {
+                out.write(text.toString().getBytes(csvOptions.charset()));
+            }
+            fs.create(new org.apache.hadoop.fs.Path(d, "_SUCCESS"), true).close();
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException("cannot write " + dir + ": " + e.getMessage(), e);
         }
     }
 

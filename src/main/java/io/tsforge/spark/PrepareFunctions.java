@@ -260,6 +260,8 @@ public final class PrepareFunctions {
             // internal rows of a sorted plan are reused buffers: each one is read before the next is fetched
             InternalRow pending = rows.hasNext() ? rows.next() : null;
             final double[] buf = new double[features];
+            // one assembler for the partition's series: its buffers grow once
+            SeriesAssembler a;
 
             @Override
             public boolean hasNext() {
@@ -272,7 +274,7 @@ public final class PrepareFunctions {
                     throw new NoSuchElementException();
                 }
                 UTF8String sid = pending.getUTF8String(0).clone();
-                SeriesAssembler a = new SeriesAssembler(sid.toString(), spec, features);
+                a = a == null ? new SeriesAssembler(sid.toString(), spec, features) : a.reset(sid.toString());
                 while (pending != null && pending.getUTF8String(0).equals(sid)) {
                     for (int f = 0; f < features; f++) {
                         buf[f] = pending.getDouble(2 + f);

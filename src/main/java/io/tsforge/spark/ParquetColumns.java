@@ -211,6 +211,129 @@ final class ParquetColumns implements Closeable {
         columns[column].write(v, 0, definition[column]);
     }
 
+    // parquet-mr's store checks its pages' sizes at the row count it set at its last check; read, where accessible,
+    // to write column by column up to that row (see rowsBeforeCheck)
+    private static final java.lang.reflect.Field STORE_ROWS;
+    private static final java.lang.reflect.Field STORE_NEXT_CHECK;
+
+    static {
+        java.lang.reflect.Field rows = null;
+        java.lang.reflect.Field next = null;
+        try {
+            Class<?> base = Class.forName("org.apache.parquet.column.impl.ColumnWriteStoreBase");
+            rows = base.getDeclaredField("rowCount");
+            next = base.getDeclaredField("rowCountForNextSizeCheck");
+            rows.setAccessible(true);
+            next.setAccessible(true);
+            if (rows.getType() != long.class || next.getType() != long.class) {
+                rows = null;
+                next = null;
+            }
+        } catch (ReflectiveOperationException | RuntimeException e) {
+            rows = null;
+            next = null;
+        }
+        STORE_ROWS = rows;
+        STORE_NEXT_CHECK = next;
+    }
+
+    /**
+     * How many of the next {@code max} rows (at least 1) can be written column by column, each column's values in a
+     * run, before {@link #endRows}: the rows up to the next point where parquet-mr's store or this file checks sizes
+     * (a page or row group is cut there, from what the columns hold), so that the pages and row groups are those of
+     * writing row by row. 1 when the store's next check cannot be read: row by row.
+     */
+    int rowsBeforeCheck(int max) {
+        long k = Math.min(max, rowsForNextCheck - rowsInGroup);
+        if (STORE_ROWS == null || !STORE_ROWS.getDeclaringClass().isInstance(store)) {
+            return 1;
+        }
+        try {
+            k = Math.min(k, STORE_NEXT_CHECK.getLong(store) - STORE_ROWS.getLong(store));
+        } catch (IllegalAccessException e) {
+            return 1;
+        }
+        return (int) Math.max(1, k);
+    }
+
+    /** Ends {@code k} rows whose every column was written ({@code k} from {@link #rowsBeforeCheck}). */
+    void endRows(int k) throws IOException {
+        for (int i = 1; i < k; i++) {
+            store.endRecord();  // no check before the last row: k is at most the rows to the next one
+        }
+        rows += k - 1;
+        rowsInGroup += k - 1;
+        endRow();
+    }
+
+    /** {@code k} times the same binary value. */
+    void binaries(int column, Binary v, int k) {
+        ColumnWriter c = columns[column];
+        int d = definition[column];
+        for (int i = 0; i < k; i++) {
+            c.write(v, 0, d);
+        }
+    }
+
+    /** {@code byCode[codes[i]]} for {@code i} in {@code [from, to)}. */
+    void binaries(int column, Binary[] byCode, byte[] codes, int from, int to) {
+        ColumnWriter c = columns[column];
+        int d = definition[column];
+        for (int i = from; i < to; i++) {
+            c.write(byCode[codes[i]], 0, d);
+        }
+    }
+
+    /** {@code k} times the same int. */
+    void int32s(int column, int v, int k) {
+        ColumnWriter c = columns[column];
+        int d = definition[column];
+        for (int i = 0; i < k; i++) {
+            c.write(v, 0, d);
+        }
+    }
+
+    /** The ints {@code from, from + 1, ..., to - 1}. */
+    void int32Range(int column, int from, int to) {
+        ColumnWriter c = columns[column];
+        int d = definition[column];
+        for (int i = from; i < to; i++) {
+            c.write(i, 0, d);
+        }
+    }
+
+    void int32s(int column, int[] v, int from, int to) {
+        ColumnWriter c = columns[column];
+        int d = definition[column];
+        for (int i = from; i < to; i++) {
+            c.write(v[i], 0, d);
+        }
+    }
+
+    void int64s(int column, long[] v, int from, int to) {
+        ColumnWriter c = columns[column];
+        int d = definition[column];
+        for (int i = from; i < to; i++) {
+            c.write(v[i], 0, d);
+        }
+    }
+
+    void float64s(int column, double[] v, int from, int to) {
+        ColumnWriter c = columns[column];
+        int d = definition[column];
+        for (int i = from; i < to; i++) {
+            c.write(v[i], 0, d);
+        }
+    }
+
+    void bools(int column, boolean[] v, int from, int to) {
+        ColumnWriter c = columns[column];
+        int d = definition[column];
+        for (int i = from; i < to; i++) {
+            c.write(v[i], 0, d);
+        }
+    }
+
     /** Ends the row whose every column was written; flushes the row group when it reaches the block size. */
     void endRow() throws IOException {
         store.endRecord();
@@ -220,10 +343,10 @@ final class ParquetColumns implements Closeable {
             long size = store.getBufferedSize();
             long rowSize = size / rowsInGroup;
             if (size > nextRowGroupSize - 2 * rowSize) {
-                long written = rowsInGroup;
                 flushRowGroup();
                 newRowGroup();
-                rowsForNextCheck = Math.min(Math.max(props.getMinRowCountForPageSizeCheck(), written / 2),
+                // parquet-mr takes half the rows of the new (empty) group here: the minimum
+                rowsForNextCheck = Math.min(Math.max(props.getMinRowCountForPageSizeCheck(), rowsInGroup / 2),
                         props.getMaxRowCountForPageSizeCheck());
             } else {
                 rowsForNextCheck = Math.min(

@@ -171,29 +171,23 @@ public final class PreparedWriter implements Serializable {
         try {
             Normalizer n = normalizer.value();
             Windower windower = new Windower(window);
+            Scratch scratch = new Scratch(features);
             while (it.hasNext()) {
                 AssembledSeries s = it.next();
                 Binary id = Binary.fromConstantByteArray(s.seriesId().getBytes(StandardCharsets.UTF_8));
                 Normalization.Scale scale = n.scaleFor(s.seriesId());
                 for (Segment seg : s.segments()) {
                     if (specs[SERIES] != null && seg.length() > 0) {
-                        seriesRows(open(files, tmp, fs, SERIES, partition, attempt), id, seg, scale);
+                        seriesRows(open(files, tmp, fs, SERIES, partition, attempt), id, seg, scale, scratch);
                     }
                     segmentRow(open(files, tmp, fs, SEGMENTS, partition, attempt), id, seg, scale);
-                    windower.cut(seg, (sg, origin, history, split) -> {
-                        int o = 2 + split.code();  // TRAIN, VALIDATION, TEST: as SPLITS
-                        try {
-                            ParquetColumns w = open(files, tmp, fs, o, partition, attempt);
-                            w.binary(0, id);
-                            w.int32(1, sg.index);
-                            w.int32(2, origin);
-                            w.int64(3, PrepareFunctions.micros(sg.timestamp(origin)));
-                            w.int32(4, history);
-                            w.endRow();
-                        } catch (IOException e) {
-                            throw new UncheckedIOException(e);
+                    scratch.clearWindows();
+                    windower.cut(seg, scratch);
+                    for (int i = 0; i < SPLITS.length; i++) {
+                        if (scratch.windows[i] > 0) {
+                            windowRows(open(files, tmp, fs, 2 + i, partition, attempt), id, seg, scratch, i);
                         }
-                    });
+                    }
                 }
             }
             for (int o = 0; o < OUTPUTS; o++) {
@@ -267,24 +261,113 @@ public final class PreparedWriter implements Serializable {
         return out;
     }
 
-    /** The rows {@link PrepareFunctions#seriesRows} gives for one segment, column by column. */
-    private void seriesRows(ParquetColumns w, Binary id, Segment seg, Normalization.Scale scale) throws IOException {
+    /**
+     * A task's reused arrays: a segment's timestamps and normalized values, and its windows by split as the
+     * {@link Windower} gives them (the sink it is handed).
+     */
+    private static final class Scratch implements Windower.Sink {
+        long[] micros = new long[0];
+        double[][] normalized;
+        final int[] windows = new int[SPLITS.length];
+        final int[][] origins = new int[SPLITS.length][64];
+        final int[][] histories = new int[SPLITS.length][64];
+
+        Scratch(int features) {
+            normalized = new double[features][0];
+        }
+
+        void ensure(int n) {
+            if (micros.length < n) {
+                int cap = Math.max(n, 2 * micros.length);
+                micros = new long[cap];
+                for (int f = 0; f < normalized.length; f++) {
+                    normalized[f] = new double[cap];
+                }
+            }
+        }
+
+        void clearWindows() {
+            java.util.Arrays.fill(windows, 0);
+        }
+
+        @Override
+        public void accept(Segment segment, int origin, int history, SplitLabel split) {
+            int i = split.code();  // TRAIN, VALIDATION, TEST: as SPLITS
+            int w = windows[i];
+            if (w == origins[i].length) {
+                origins[i] = java.util.Arrays.copyOf(origins[i], 2 * w);
+                histories[i] = java.util.Arrays.copyOf(histories[i], 2 * w);
+            }
+            origins[i][w] = origin;
+            histories[i][w] = history;
+            windows[i] = w + 1;
+        }
+    }
+
+    /**
+     * The rows {@link PrepareFunctions#seriesRows} gives for one segment, written column by column in runs of rows
+     * that end where the file checks its sizes ({@link ParquetColumns#rowsBeforeCheck}): the same pages as row by row.
+     */
+    private void seriesRows(ParquetColumns w, Binary id, Segment seg, Normalization.Scale scale, Scratch scratch)
+            throws IOException {
+        int n = seg.length();
         int nf = seg.features();
-        for (int t = 0; t < seg.length(); t++) {
-            w.binary(0, id);
-            w.int64(1, PrepareFunctions.micros(seg.timestamp(t)));
-            w.int32(2, seg.index);
-            w.int32(3, t);
-            w.binary(4, SPLIT_LABELS[seg.split[t]]);
-            w.bool(5, seg.filled[t]);
-            w.int32(6, seg.rawRows[t]);
+        scratch.ensure(n);
+        long[] micros = scratch.micros;
+        for (int t = 0; t < n; t++) {
+            micros[t] = PrepareFunctions.micros(seg.timestamp(t));
+        }
+        for (int f = 0; f < nf; f++) {
+            double[] v = seg.values[f];
+            double[] z = scratch.normalized[f];
+            for (int t = 0; t < n; t++) {
+                z[t] = scale.apply(f, v[t]);
+            }
+        }
+        for (int from = 0; from < n; ) {
+            int k = w.rowsBeforeCheck(n - from);
+            int to = from + k;
+            w.binaries(0, id, k);
+            w.int64s(1, micros, from, to);
+            w.int32s(2, seg.index, k);
+            w.int32Range(3, from, to);
+            w.binaries(4, SPLIT_LABELS, seg.split, from, to);
+            w.bools(5, seg.filled, from, to);
+            w.int32s(6, seg.rawRows, from, to);
             for (int f = 0; f < nf; f++) {
-                w.float64(7 + f, seg.values[f][t]);
+                w.float64s(7 + f, seg.values[f], from, to);
             }
             for (int f = 0; f < nf; f++) {
-                w.float64(7 + nf + f, scale.apply(f, seg.values[f][t]));
+                w.float64s(7 + nf + f, scratch.normalized[f], from, to);
             }
-            w.endRow();
+            w.endRows(k);
+            from = to;
+        }
+    }
+
+    /**
+     * The rows {@link PrepareFunctions#windowRows} gives for the windows of split {@code i} of one segment (in the
+     * order the {@link Windower} gave them), column by column as {@link #seriesRows}.
+     */
+    private static void windowRows(ParquetColumns w, Binary id, Segment seg, Scratch scratch, int i)
+            throws IOException {
+        int m = scratch.windows[i];
+        int[] origins = scratch.origins[i];
+        scratch.ensure(m);
+        long[] micros = scratch.micros;
+        for (int j = 0; j < m; j++) {
+            micros[j] = PrepareFunctions.micros(seg.timestamp(origins[j]));
+        }
+        for (int from = 0; from < m; ) {
+            int k = w.rowsBeforeCheck(m - from);
+            int to = from + k;
+            w.binaries(0, id, k);
+            w.int32s(1, seg.index, k);
+            w.int32s(2, origins, from, to);
+            w.int64s(3, micros, from, to);
+            w.int32s(4, scratch.histories[i], from, to);
+            w.endRows(k);
+            from = to;
         }
     }
 

@@ -11,6 +11,8 @@ import io.tsforge.core.StatsAccumulator;
 import io.tsforge.jobs.PrepareJob;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.parquet.hadoop.ParquetFileReader;
+import org.apache.parquet.hadoop.metadata.BlockMetaData;
+import org.apache.parquet.hadoop.metadata.ColumnChunkMetaData;
 import org.apache.parquet.hadoop.metadata.FileMetaData;
 import org.apache.parquet.hadoop.util.HadoopInputFile;
 import org.apache.spark.api.java.JavaRDD;
@@ -34,6 +36,7 @@ import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.stream.Stream;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -80,6 +83,8 @@ class PreparedWriterTest {
                 segment("a", 1, T0 + 86_400_000L, 90, 11)), 210, 2, 1, 1, 1, 0));
         out.add(new AssembledSeries("é-b", List.of(segment("é-b", 0, T0, 200, 5)), 200, 0, 0, 0, 0, 0));
         out.add(new AssembledSeries("c", List.of(segment("c", 0, T0, 4, 7)), 4, 1, 0, 0, 0, 1));
+        // long enough for several pages and, with small blocks, row groups
+        out.add(new AssembledSeries("d", List.of(segment("d", 0, T0, 30_000, 3)), 30_000, 0, 0, 0, 0, 0));
         return out;
     }
 
@@ -134,14 +139,73 @@ class PreparedWriterTest {
         }
     }
 
+    /** The file of a folder whose name, write id replaced, is {@code name}. */
+    static Path only(Path dir, String name) throws IOException {
+        try (Stream<Path> files = Files.list(dir)) {
+            return files.filter(p -> p.getFileName().toString().replaceAll("-[0-9a-f-]{36}-", "-ID-").equals(name))
+                    .findFirst().orElseThrow();
+        }
+    }
+
     static Path firstPart(Path dir) throws IOException {
         try (Stream<Path> files = Files.list(dir)) {
             return files.filter(p -> p.getFileName().toString().startsWith("part-00000")).findFirst().orElseThrow();
         }
     }
 
+    /**
+     * The file's bytes before its footer (data and dictionary pages, column and offset indexes), and the footer's
+     * row groups: rows, and per column chunk its offsets, sizes, value count and encodings as a set (their order in
+     * the footer comes from a hash set: it differs between two runs of Spark's own writer).
+     */
+    static void samePages(Path a, Path b) throws IOException {
+        byte[] x = Files.readAllBytes(a);
+        byte[] y = Files.readAllBytes(b);
+        assertEquals(x.length, y.length, a + " / " + b);
+        int footer = java.nio.ByteBuffer.wrap(x, x.length - 8, 4).order(java.nio.ByteOrder.LITTLE_ENDIAN).getInt();
+        assertArrayEquals(java.util.Arrays.copyOf(x, x.length - 8 - footer),
+                java.util.Arrays.copyOf(y, y.length - 8 - footer), a + " / " + b);
+        List<String> ma = new ArrayList<>();
+        List<String> mb = new ArrayList<>();
+        for (List<String> m : List.of(ma, mb)) {
+            Path f = m == ma ? a : b;
+            try (ParquetFileReader r = ParquetFileReader.open(HadoopInputFile.fromPath(
+                    new org.apache.hadoop.fs.Path(f.toUri()), new Configuration()))) {
+                for (BlockMetaData block : r.getFooter().getBlocks()) {
+                    m.add("rows " + block.getRowCount());
+                    for (ColumnChunkMetaData c : block.getColumns()) {
+                        m.add(c.getPath() + " " + c.getFirstDataPageOffset() + " " + c.getDictionaryPageOffset() + " "
+                                + c.getTotalSize() + " " + c.getValueCount() + " " + new TreeSet<>(c.getEncodings()));
+                    }
+                }
+            }
+        }
+        assertEquals(ma, mb, a + " / " + b);
+    }
+
     @Test
     void sameFilesAndRowsAsSparksWrites() throws IOException {
+        sameFilesAndRows("");
+    }
+
+    /** Small pages and row groups: several of each per file, cut where Spark's writer cuts them. */
+    @Test
+    void sameFilesWithSmallPagesAndRowGroups() throws IOException {
+        String[] keys = {"parquet.block.size", "parquet.page.size", "parquet.page.row.count.limit"};
+        String[] values = {"200000", "8192", "3000"};
+        try {
+            for (int i = 0; i < keys.length; i++) {
+                spark.conf().set(keys[i], values[i]);
+            }
+            sameFilesAndRows("small-");
+        } finally {
+            for (String k : keys) {
+                spark.conf().unset(k);
+            }
+        }
+    }
+
+    void sameFilesAndRows(String prefix) throws IOException {
         PrepareConfig cfg = config();
         JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
         List<AssembledSeries> all = series();
@@ -149,31 +213,36 @@ class PreparedWriterTest {
         PrepareFunctions.SeriesCounts counts = counts(all, cfg, stats);
         Normalizer normalizer = Normalizer.fit(Normalization.ZSCORE, List.of("x", "y"), stats);
         Broadcast<Normalizer> bn = jsc.broadcast(normalizer);
-        // 2 partitions (a | é-b, c), and 4 with partition 0 empty (-, a, é-b, c)
-        for (int partitions : new int[]{2, 4}) {
+        // 2 partitions (a, é-b | c, d), and 5 with partition 0 empty (- | a | é-b | c | d)
+        for (int partitions : new int[]{2, 5}) {
             JavaRDD<AssembledSeries> rdd = jsc.parallelize(all, partitions);
-            String spark1 = tmp.resolve("spark-" + partitions).toString();
-            String ours = tmp.resolve("ours-" + partitions).toString();
+            String spark1 = tmp.resolve(prefix + "spark-" + partitions).toString();
+            String ours = tmp.resolve(prefix + "ours-" + partitions).toString();
             PrepareJob.writeWithSpark(spark, rdd, bn, cfg, counts, spark1, true);
             PreparedWriter.Rows rows = PreparedWriter.write(spark, rdd, bn, cfg.window(), List.of("x", "y"), ours,
                     true, counts.windows);
             PrepareJob.checkWritten(rows, counts, true);
-            assertEquals(414, rows.series);
+            assertEquals(30_414, rows.series);
             for (String d : List.of("series", "segments", "windows/split=train", "windows/split=validation",
                     "windows/split=test", "windows")) {
                 List<String> expected = names(Path.of(spark1, d));
                 assertEquals(expected, names(Path.of(ours, d)), d);
                 assertTrue(expected.contains("_SUCCESS"), d);
                 if (!d.equals("windows")) {
-                    // partition 0 writes a file in every folder, even without rows (empty with 4 partitions); series
-                    // c (partition 3 of 4) has steps and a segment but no window
+                    // partition 0 writes a file in every folder, even without rows (empty with 5 partitions); series
+                    // c (partition 3 of 5) has steps and a segment but no window
                     boolean windowsDir = d.startsWith("windows/");
-                    assertEquals(partitions == 2 ? 2 : windowsDir ? 3 : 4, expected.size() - 1, d + ": " + expected);
+                    assertEquals(partitions == 2 ? 2 : windowsDir ? 4 : 5, expected.size() - 1, d + ": " + expected);
                     assertTrue(expected.contains("part-00000-ID-c000.snappy.parquet"), d + ": " + expected);
                     FileMetaData a = footer(firstPart(Path.of(spark1, d)));
                     FileMetaData b = footer(firstPart(Path.of(ours, d)));
                     assertEquals(a.getSchema(), b.getSchema(), d);
                     assertEquals(a.getKeyValueMetaData(), b.getKeyValueMetaData(), d);
+                    for (String part : expected) {
+                        if (part.startsWith("part-")) {
+                            samePages(only(Path.of(spark1, d), part), only(Path.of(ours, d), part));
+                        }
+                    }
                 }
             }
             for (String d : List.of("series", "segments", "windows")) {
@@ -213,7 +282,7 @@ class PreparedWriterTest {
         Map<String, StatsAccumulator> stats = new TreeMap<>();
         PrepareFunctions.SeriesCounts counts = counts(all, cfg, stats);
         Broadcast<Normalizer> bn = jsc.broadcast(Normalizer.fit(Normalization.ZSCORE, List.of("x", "y"), stats));
-        JavaRDD<AssembledSeries> failing = jsc.parallelize(all, 2).mapPartitions(PreparedWriterTest::failAtC);
+        JavaRDD<AssembledSeries> failing = jsc.parallelize(all, 1).mapPartitions(PreparedWriterTest::failAtC);
         String out = tmp.resolve("failed").toString();
         Exception e = assertThrows(Exception.class, () -> PreparedWriter.write(spark, failing, bn, cfg.window(),
                 List.of("x", "y"), out, true, counts.windows));
@@ -222,7 +291,8 @@ class PreparedWriterTest {
         try (Stream<Path> files = Files.walk(Path.of(out))) {
             files.filter(Files::isRegularFile).forEach(p -> left.add(Path.of(out).relativize(p).toString()));
         }
-        // the task that failed removed its hidden files; the other one's files are complete part files
+        // one task (so no other task is still writing when the job fails): it wrote series a and é-b, failed at c
+        // and removed its hidden files
         assertFalse(left.stream().anyMatch(n -> n.contains(".inprogress")), left.toString());
         assertFalse(left.stream().anyMatch(n -> n.endsWith("_SUCCESS")), left.toString());
     }

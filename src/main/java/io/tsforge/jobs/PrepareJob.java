@@ -181,10 +181,14 @@ public final class PrepareJob {
      * Whether {@link PreparedWriter} writes what Spark's Parquet writer would: Spark writes a timestamp unchanged
      * unless the session's {@code spark.sql.parquet.datetimeRebaseModeInWrite} rebases it ({@code LEGACY}) or fails on
      * it ({@code EXCEPTION}, the default, for a timestamp before Spark's last calendar switch, 1900-01-01 UTC); in
-     * those cases the outputs go through Spark's writer as before, which rebases or fails as it always did.
+     * those cases the outputs go through Spark's writer as before, which rebases or fails as it always did. So do they
+     * under settings {@link PreparedWriter} does not apply ({@link PreparedWriter#unsupported}).
      * {@code firstTs}: the earliest segment start (epoch milliseconds), every written timestamp being at or after it.
      */
     public static boolean directParquet(SparkSession spark, long firstTs) {
+        if (PreparedWriter.unsupported(spark) != null) {
+            return false;
+        }
         String mode = spark.sessionState().conf().getConfString("spark.sql.parquet.datetimeRebaseModeInWrite");
         return switch (mode) {
             case "CORRECTED" -> true;

@@ -84,6 +84,38 @@ final class ParquetColumns implements Closeable {
                 List.copyOf(noDictionary));
     }
 
+    /** The Parquet keys of the Hadoop configuration this writer applies as {@code ParquetOutputFormat} does. */
+    static final Set<String> HONORED = Set.of(ParquetOutputFormat.BLOCK_SIZE, ParquetOutputFormat.PAGE_SIZE,
+            ParquetOutputFormat.DICTIONARY_PAGE_SIZE, ParquetOutputFormat.ENABLE_DICTIONARY,
+            ParquetOutputFormat.WRITER_VERSION, ParquetOutputFormat.MIN_ROW_COUNT_FOR_PAGE_SIZE_CHECK,
+            ParquetOutputFormat.MAX_ROW_COUNT_FOR_PAGE_SIZE_CHECK, ParquetOutputFormat.ESTIMATE_PAGE_SIZE_CHECK,
+            ParquetOutputFormat.PAGE_ROW_COUNT_LIMIT, ParquetOutputFormat.PAGE_WRITE_CHECKSUM_ENABLED,
+            ParquetOutputFormat.MAX_PADDING_BYTES, ParquetOutputFormat.COLUMN_INDEX_TRUNCATE_LENGTH,
+            ParquetOutputFormat.STATISTICS_TRUNCATE_LENGTH);
+
+    /**
+     * Why Spark's own writer must write under this configuration (null: this writer writes what it would): a Parquet
+     * key this writer does not apply (bloom filters, per-column settings, encryption, summary files, ...), or a commit
+     * protocol or Parquet committer other than Spark's defaults.
+     */
+    static String unsupported(Configuration hadoop, SQLConf sql) {
+        for (Map.Entry<String, String> e : hadoop) {
+            String k = e.getKey();
+            if (k.startsWith("parquet.") && !HONORED.contains(k)) {
+                return "the Hadoop configuration sets " + k;
+            }
+        }
+        String protocol = sql.getConfString("spark.sql.sources.commitProtocolClass");
+        if (!protocol.equals("org.apache.spark.sql.execution.datasources.SQLHadoopMapReduceCommitProtocol")) {
+            return "spark.sql.sources.commitProtocolClass is " + protocol;
+        }
+        String committer = sql.getConfString("spark.sql.parquet.output.committer.class");
+        if (!committer.equals("org.apache.parquet.hadoop.ParquetOutputCommitter")) {
+            return "spark.sql.parquet.output.committer.class is " + committer;
+        }
+        return null;
+    }
+
     private final ParquetFileWriter file;
     private final MessageType schema;
     private final ParquetProperties props;
@@ -115,7 +147,11 @@ final class ParquetColumns implements Closeable {
                 .withMaxRowCountForPageSizeCheck(ParquetOutputFormat.getMaxRowCountForPageSizeCheck(conf))
                 .withPageRowCountLimit(conf.getInt(ParquetOutputFormat.PAGE_ROW_COUNT_LIMIT,
                         ParquetProperties.DEFAULT_PAGE_ROW_COUNT_LIMIT))
-                .withPageWriteChecksumEnabled(ParquetOutputFormat.getPageWriteChecksumEnabled(conf));
+                .withPageWriteChecksumEnabled(ParquetOutputFormat.getPageWriteChecksumEnabled(conf))
+                .withColumnIndexTruncateLength(conf.getInt(ParquetOutputFormat.COLUMN_INDEX_TRUNCATE_LENGTH,
+                        ParquetProperties.DEFAULT_COLUMN_INDEX_TRUNCATE_LENGTH))
+                .withStatisticsTruncateLength(conf.getInt(ParquetOutputFormat.STATISTICS_TRUNCATE_LENGTH,
+                        ParquetProperties.DEFAULT_STATISTICS_TRUNCATE_LENGTH));
         for (String c : spec.noDictionary) {
             b.withDictionaryEncoding(c, false);
         }

@@ -150,6 +150,14 @@ public final class PreparedWriter implements Serializable {
         }
     }
 
+    /**
+     * Why the session's settings need Spark's own Parquet writer (null: this one writes what it would): Parquet keys
+     * in its Hadoop configuration that {@link ParquetColumns} does not apply, or another commit protocol or committer.
+     */
+    public static String unsupported(SparkSession spark) {
+        return ParquetColumns.unsupported(spark.sessionState().newHadoopConf(), spark.sessionState().conf());
+    }
+
     /** The part file name of partition {@code p} in output {@code o}. */
     private String fileName(int o, int p) {
         return String.format("part-%05d-%s-c000%s", p, writeIds[o], specs[o].extension());

@@ -298,6 +298,30 @@ class PreparedWriterTest {
     }
 
     @Test
+    void settingsThisWriterDoesNotApplyGoThroughSpark() {
+        assertTrue(PrepareJob.directParquet(spark, T0));
+        for (String[] kv : new String[][]{{"parquet.bloom.filter.enabled", "true"},
+                {"parquet.enable.dictionary#x", "false"}, {"parquet.summary.metadata.level", "ALL"},
+                {"spark.sql.sources.commitProtocolClass", "org.example.Protocol"},
+                {"spark.sql.parquet.output.committer.class", "org.example.Committer"}}) {
+            spark.conf().set(kv[0], kv[1]);
+            try {
+                assertFalse(PrepareJob.directParquet(spark, T0), kv[0]);
+                assertTrue(PreparedWriter.unsupported(spark).contains(kv[0]), PreparedWriter.unsupported(spark));
+            } finally {
+                spark.conf().unset(kv[0]);
+            }
+        }
+        spark.conf().set("parquet.block.size", "1048576");
+        try {
+            assertTrue(PrepareJob.directParquet(spark, T0), "a setting it applies");
+        } finally {
+            spark.conf().unset("parquet.block.size");
+        }
+        assertTrue(PrepareJob.directParquet(spark, T0));
+    }
+
+    @Test
     void timestampsSparkWouldRebaseOrRejectGoThroughSpark() {
         String key = "spark.sql.parquet.datetimeRebaseModeInWrite";
         String before = spark.conf().get(key);

@@ -8,6 +8,8 @@ import org.apache.parquet.column.ColumnDescriptor;
 import org.apache.parquet.column.ColumnWriteStore;
 import org.apache.parquet.column.ColumnWriter;
 import org.apache.parquet.column.ParquetProperties;
+import org.apache.parquet.column.values.factory.DefaultV1ValuesWriterFactory;
+import org.apache.parquet.column.values.factory.DefaultV2ValuesWriterFactory;
 import org.apache.parquet.hadoop.CodecFactory;
 import org.apache.parquet.hadoop.ColumnChunkPageWriteStore;
 import org.apache.parquet.hadoop.ParquetFileWriter;
@@ -34,11 +36,12 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * One Parquet file of a flat schema, written a row at a time straight into parquet-mr's column writers: the file
- * Spark's Parquet writer makes of the same rows (the Parquet schema from Spark's own converter, Spark's footer metadata,
- * the session's compression codec, the Hadoop configuration's Parquet properties, row groups flushed as parquet-mr's
- * record writer flushes them), without Spark's rows, its per-field writer closures and parquet-mr's record consumer.
- * Values are written in schema order, one call per column, then {@link #endRow}.
+ * One Parquet file of a flat schema, written straight into parquet-mr's column writers: the file Spark's Parquet
+ * writer makes of the same rows (the Parquet schema from Spark's own converter, Spark's footer metadata, the session's
+ * compression codec, the Hadoop configuration's Parquet properties, pages and row groups cut as parquet-mr's record
+ * writer cuts them), without Spark's rows, its per-field writer closures and parquet-mr's record consumer. Values are
+ * written a row at a time (one call per column, then {@link #endRow}), or column by column for a run of rows
+ * ({@link #rowsBeforeCheck}, then {@link #endRows}).
  */
 final class ParquetColumns implements Closeable {
 
@@ -155,6 +158,11 @@ final class ParquetColumns implements Closeable {
         for (String c : spec.noDictionary) {
             b.withDictionaryEncoding(c, false);
         }
+        // parquet-mr's default values-writer factory hands every file's writers to one shared factory, which keeps
+        // the properties it was last initialized with: files with other column settings (this task's other outputs,
+        // or another task's) would get their dictionary settings. A factory of this file's own.
+        boolean v1 = ParquetOutputFormat.getWriterVersion(conf) == ParquetProperties.WriterVersion.PARQUET_1_0;
+        b.withValuesWriterFactory(v1 ? new DefaultV1ValuesWriterFactory() : new DefaultV2ValuesWriterFactory());
         props = b.build();
         rowGroupSize = ParquetOutputFormat.getLongBlockSize(conf);
         nextRowGroupSize = rowGroupSize;

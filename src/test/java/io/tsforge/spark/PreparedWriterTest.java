@@ -46,7 +46,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * {@link PreparedWriter} (one job, files written through parquet-mr's column writers) against the Spark writes it
  * replaces ({@link PrepareJob#writeWithSpark}): the same rows in {@code series/}, {@code segments/} and
  * {@code windows/}, the same part files per folder (partition 0 writing one even when empty, other empty partitions
- * none), the same Parquet schemas and footer metadata, {@code _SUCCESS} files, and no file left behind by a failed task.
+ * none) with the same bytes before the footer, the same Parquet schemas, row groups and footer metadata,
+ * {@code _SUCCESS} files, and no file left behind by a failed task.
  */
 class PreparedWriterTest {
 
@@ -57,14 +58,18 @@ class PreparedWriterTest {
 
     private static final long T0 = 1_704_067_200_000L;  // 2024-01-01T00:00Z
 
-    /** A segment of {@code n} five-minute steps with train, validation and test steps, some filled, one -0.0. */
+    /**
+     * A segment of {@code n} five-minute steps with train, validation and test steps, some filled, one -0.0; the
+     * second feature takes few values (its normalized column is written without a dictionary only as configured).
+     */
     private static Segment segment(String id, int index, long start, int n, double level) {
         double[][] v = new double[2][n];
         boolean[] filled = new boolean[n];
         int[] rows = new int[n];
         for (int t = 0; t < n; t++) {
             v[0][t] = level + Math.sin(t * 0.7) * 3 + t * 0.01;
-            v[1][t] = t == 3 ? -0.0 : -level + Math.cos(t * 1.3);
+            // few distinct values: a dictionary pays for this feature, raw and normalized
+            v[1][t] = t == 3 ? -0.0 : -level + Math.round(Math.cos(t * 1.3) * 4) / 4.0;
             filled[t] = t % 11 == 5;
             rows[t] = filled[t] ? 0 : 1 + t % 3;
         }

@@ -29,6 +29,7 @@ import org.apache.spark.sql.catalyst.InternalRow;
 import org.apache.spark.sql.types.StructType;
 import org.apache.spark.storage.StorageLevel;
 import org.apache.spark.util.LongAccumulator;
+import org.apache.spark.util.SerializableConfiguration;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -57,7 +58,9 @@ public final class PrepareJob {
         report.stage("read");
         // CSV is read as text lines split by our own splitter (CsvLines: the rows Spark's CSV source gives, without its
         // tokenizer on lines that need none and without the corrupt-record machinery); JSON and Parquet by Spark.
-        CsvLines csv = in.format() == ConfigKeys.InputFormat.CSV ? CsvLines.open(spark, in) : null;
+        // the session's Hadoop configuration, broadcast once for the tasks that read (CSV) and write files themselves
+        Broadcast<SerializableConfiguration> hadoop = PreparedWriter.broadcastHadoopConf(spark);
+        CsvLines csv = in.format() == ConfigKeys.InputFormat.CSV ? CsvLines.open(spark, in, hadoop) : null;
         Dataset<Row> raw = csv == null ? RawInput.read(spark, in) : null;
         // The main scan parses every row and keeps only the parsed fields of the valid ones for the shuffle by
         // series; it counts the rows it rejects, and the rows of each input partition: that count of the input is
@@ -150,7 +153,7 @@ public final class PrepareJob {
             if (directParquet(spark, firstTs)) {
                 // series/ (Parquet), segments/ and windows/ in one job, each task writing its files directly
                 PreparedWriter.Rows written = PreparedWriter.write(spark, series, bn, cfg.window(), in.valueColumns(),
-                        out, !csvSeries, counts.windows);
+                        out, !csvSeries, counts.windows, hadoop);
                 if (counts.windows.windows() == 0) {
                     writeWindows(spark, series, cfg, counts.windows, out + "/" + PreparedLayout.WINDOWS);
                 }
@@ -174,6 +177,7 @@ public final class PrepareJob {
                     counts.windows.train, counts.windows.validation, counts.windows.test));
         } finally {
             series.unpersist(false);
+            hadoop.destroy();
         }
     }
 

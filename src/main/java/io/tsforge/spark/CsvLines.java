@@ -7,7 +7,6 @@ import io.tsforge.core.RawRowParser;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.io.Text;
 import org.apache.spark.TaskContext;
-import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.api.java.function.FlatMapFunction;
 import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.sql.execution.FileSourceScanExec;
@@ -91,6 +90,14 @@ public final class CsvLines implements Serializable {
      * {@link RawInput#read} reads it: missing columns fail there naming the key and column).
      */
     public static CsvLines open(SparkSession spark, InputSpec in) {
+        return open(spark, in, null);
+    }
+
+    /**
+     * {@link #open(SparkSession, InputSpec)} with the session's Hadoop configuration already broadcast (null: broadcast
+     * it when the splits are read directly).
+     */
+    public static CsvLines open(SparkSession spark, InputSpec in, Broadcast<SerializableConfiguration> hadoop) {
         StructType header = RawInput.csvHeader(spark, in);
         List<String> names = Arrays.asList(header.fieldNames());
         RawInput.requireColumns(names, in);
@@ -119,8 +126,7 @@ public final class CsvLines implements Serializable {
             for (FilePartition p : scala.collection.JavaConverters.seqAsJavaList(scan.filePartitions())) {
                 c.splits.add(new Tuple2<>(p, scan.preferredLocations(p)));
             }
-            c.hadoop = JavaSparkContext.fromSparkContext(spark.sparkContext())
-                    .broadcast(new SerializableConfiguration(spark.sessionState().newHadoopConf()));
+            c.hadoop = hadoop != null ? hadoop : PreparedWriter.broadcastHadoopConf(spark);
         }
         return c;
     }

@@ -73,12 +73,12 @@ public final class PreparedWriter implements Serializable {
     private final Broadcast<Normalizer> normalizer;
 
     private PreparedWriter(SparkSession spark, String out, boolean series, boolean[] splits, WindowSpec window,
-                           List<String> valueColumns, Broadcast<Normalizer> normalizer) {
+                           List<String> valueColumns, Broadcast<Normalizer> normalizer,
+                           Broadcast<SerializableConfiguration> hadoop) {
         this.window = window;
         this.features = valueColumns.size();
         this.normalizer = normalizer;
-        JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
-        this.hadoop = jsc.broadcast(new SerializableConfiguration(spark.sessionState().newHadoopConf()));
+        this.hadoop = hadoop;
         if (series) {
             List<String> norm = new ArrayList<>();
             for (String v : valueColumns) {
@@ -110,9 +110,27 @@ public final class PreparedWriter implements Serializable {
     public static Rows write(SparkSession spark, JavaRDD<AssembledSeries> assembled, Broadcast<Normalizer> normalizer,
                              WindowSpec window, List<String> valueColumns, String out, boolean series,
                              Windower.Counts windows) {
+        Broadcast<SerializableConfiguration> hadoop = broadcastHadoopConf(spark);
+        try {
+            return write(spark, assembled, normalizer, window, valueColumns, out, series, windows, hadoop);
+        } finally {
+            hadoop.destroy();
+        }
+    }
+
+    /** The session's Hadoop configuration, broadcast for the tasks that read or write files themselves. */
+    public static Broadcast<SerializableConfiguration> broadcastHadoopConf(SparkSession spark) {
+        return JavaSparkContext.fromSparkContext(spark.sparkContext())
+                .broadcast(new SerializableConfiguration(spark.sessionState().newHadoopConf()));
+    }
+
+    /** {@link #write} with the session's Hadoop configuration already broadcast ({@link #broadcastHadoopConf}). */
+    public static Rows write(SparkSession spark, JavaRDD<AssembledSeries> assembled, Broadcast<Normalizer> normalizer,
+                             WindowSpec window, List<String> valueColumns, String out, boolean series,
+                             Windower.Counts windows, Broadcast<SerializableConfiguration> hadoop) {
         boolean[] splits = {windows.train > 0, windows.validation > 0, windows.test > 0};
         boolean anyWindows = windows.train + windows.validation + windows.test > 0;
-        PreparedWriter w = new PreparedWriter(spark, out, series, splits, window, valueColumns, normalizer);
+        PreparedWriter w = new PreparedWriter(spark, out, series, splits, window, valueColumns, normalizer, hadoop);
         Storage storage = new Storage(spark.sparkContext().hadoopConfiguration());
         FileSystem fs = storage.fs(out);
         try {
@@ -145,8 +163,6 @@ public final class PreparedWriter implements Serializable {
             return rows;
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write the outputs under " + out + ": " + e.getMessage(), e);
-        } finally {
-            w.hadoop.destroy();
         }
     }
 

@@ -85,6 +85,38 @@ class PrepareFormatsSparkTest {
         assertEquals(99.0, (double) first.getAs("v"), 0.0, "series.duplicates=last keeps the later reading");
     }
 
+    /**
+     * Duplicates across two CSV files resolve in input order, file name first: the larger file b.csv is Spark's first
+     * partition (splits are sorted by size), so its row ids sort before a.csv's and only the file rank puts a.csv first.
+     */
+    @Test
+    void csvDuplicatesAcrossFilesFollowTheFileOrder() throws IOException {
+        Path dir = Files.createDirectories(tmp.resolve("in"));
+        long t0 = 1_704_067_200L;
+        List<String> a = new ArrayList<>(List.of("id,ts,v"));
+        a.add("s," + t0 + ",1.5");
+        a.add("s," + t0 + ",2.5");                        // within a.csv: later than 1.5
+        List<String> b = new ArrayList<>(List.of("id,ts,v"));
+        for (int h = 1; h < 40; h++) {
+            b.add("s," + (t0 + h * 3600) + "," + h);
+        }
+        b.add("s," + t0 + ",7.5");                        // b.csv comes after a.csv: the last reading of t0
+        Files.write(dir.resolve("a.csv"), a);
+        Files.write(dir.resolve("b.csv"), b);
+        for (String[] expect : new String[][]{{"first", "1.5"}, {"last", "7.5"}}) {
+            Map<String, String> m = base(dir.toString(), "csv");
+            m.put("series.duplicates", expect[0]);
+            m.put("output.dir", tmp.resolve("out-" + expect[0]).toString());
+            RunReport r = run(m);
+            assertEquals(42L, r.count("rows_in"));
+            assertEquals(2L, r.count("rows_duplicate"));
+            Row first = spark.read().parquet(tmp.resolve("out-" + expect[0] + "/prepared/series").toString())
+                    .orderBy("timestamp").first();
+            assertEquals(Double.parseDouble(expect[1]), (double) first.getAs("v"), 0.0,
+                    "series.duplicates=" + expect[0]);
+        }
+    }
+
     @Test
     void parquetWithTypedColumnsMeanDuplicatesAndAConstantSeries() {
         StructType schema = DataTypes.createStructType(List.of(

@@ -64,11 +64,19 @@ final class ParquetColumns implements Closeable {
             return codec().getExtension() + ".parquet";
         }
 
+        /** The session's codec name as Spark's {@code ParquetOptions} reads it (its short names and aliases). */
         CompressionCodecName codec() {
-            String c = codec.toLowerCase(Locale.ROOT);
-            return c.equals("none") ? CompressionCodecName.UNCOMPRESSED
-                    : CompressionCodecName.fromConf(c.toUpperCase(Locale.ROOT));
+            return codecOf(codec);
         }
+    }
+
+    /** A {@code spark.sql.parquet.compression.codec} value as Spark 3.5's {@code ParquetOptions} maps it. */
+    static CompressionCodecName codecOf(String name) {
+        return switch (name.toLowerCase(Locale.ROOT)) {
+            case "none", "uncompressed" -> CompressionCodecName.UNCOMPRESSED;
+            case "lz4raw", "lz4_raw" -> CompressionCodecName.LZ4_RAW;
+            default -> CompressionCodecName.fromConf(name.toUpperCase(Locale.ROOT));
+        };
     }
 
     /**
@@ -111,6 +119,11 @@ final class ParquetColumns implements Closeable {
         String protocol = sql.getConfString("spark.sql.sources.commitProtocolClass");
         if (!protocol.equals("org.apache.spark.sql.execution.datasources.SQLHadoopMapReduceCommitProtocol")) {
             return "spark.sql.sources.commitProtocolClass is " + protocol;
+        }
+        String int96 = sql.getConfString("spark.sql.parquet.int96RebaseModeInWrite");
+        if (int96.equalsIgnoreCase("LEGACY")) {
+            // Spark's footer then carries org.apache.spark.legacyINT96 (and the session's time zone)
+            return "spark.sql.parquet.int96RebaseModeInWrite is " + int96;
         }
         String committer = sql.getConfString("spark.sql.parquet.output.committer.class");
         if (!committer.equals("org.apache.parquet.hadoop.ParquetOutputCommitter")) {
@@ -180,11 +193,24 @@ final class ParquetColumns implements Closeable {
                 conf.getInt(ParquetOutputFormat.MAX_PADDING_BYTES, ParquetWriterDefaults.MAX_PADDING),
                 props.getColumnIndexTruncateLength(), props.getStatisticsTruncateLength(),
                 props.getPageWriteChecksumEnabled());
-        file.start();
-        codecs = new CodecFactory(conf, props.getPageSizeThreshold());
-        compressor = codecs.getCompressor(spec.codec());
-        newRowGroup();
+        // the constructor opened the file: closed again if the rest fails (e.g. a codec without its native library)
+        CodecFactory cf = null;
+        try {
+            file.start();
+            cf = new CodecFactory(conf, props.getPageSizeThreshold());
+            compressor = cf.getCompressor(spec.codec());
+            codecs = cf;
+            newRowGroup();
+        } catch (IOException | RuntimeException | Error e) {
+            if (cf != null) {
+                cf.release();
+            }
+            closeStream();
+            throw e;
+        }
     }
+
+    private static final Set<String> BLOCK_FS_SCHEMES = Set.of("hdfs", "webhdfs", "viewfs");
 
     private static final class ParquetWriterDefaults {
         static final int MAX_PADDING = 8 * 1024 * 1024;
@@ -213,7 +239,8 @@ final class ParquetColumns implements Closeable {
 
             @Override
             public boolean supportsBlockSize() {
-                return true;
+                // as parquet-mr's HadoopOutputFile: row groups padded to blocks only on block file systems
+                return BLOCK_FS_SCHEMES.contains(fs.getUri().getScheme());
             }
 
             @Override
@@ -423,11 +450,16 @@ final class ParquetColumns implements Closeable {
             return;
         }
         closed = true;
+        boolean ended = false;
         try {
             flushRowGroup();
-            file.end(metadata);
+            file.end(metadata);  // closes the stream
+            ended = true;
         } finally {
             codecs.release();
+            if (!ended) {
+                closeStream();
+            }
         }
     }
 
@@ -443,6 +475,10 @@ final class ParquetColumns implements Closeable {
             // already failing
         }
         codecs.release();
+        closeStream();
+    }
+
+    private void closeStream() {
         if (stream != null) {
             try {
                 stream.close();

@@ -36,10 +36,13 @@ import java.util.UUID;
  * window and pushing them through Spark's Parquet writer and commit protocol). The files hold the rows, in the same
  * order, the schemas, footers and compression of those writes; they are named as Spark names its part files
  * ({@code part-<partition>-<write id>-c000.snappy.parquet}), and as Spark's writes did, a partition without rows
- * writes no file except partition 0, which writes one (possibly empty) file per folder. A task writes each file under
- * a hidden name ({@code .part-...<attempt>.inprogress}, which readers skip) and renames it into place once all its
- * files are complete, so a retried task replaces the files of the failed one; the driver writes each folder's
- * {@code _SUCCESS} after the job.
+ * writes no file except partition 0, which writes one (possibly empty) file per folder. Files are committed as
+ * Hadoop's file output committer commits them: a task writes each file under a hidden name in the folder's
+ * {@code _temporary/<job>/} (which readers skip) and, once all its files are complete, renames them to their part
+ * file names there; a file of that name already there is kept (another attempt of the same task wrote it, with the
+ * same rows: a retry after a failed rename, a speculative twin, an attempt of a lost executor). After the job the
+ * driver moves the part files into their folders, removes {@code _temporary} and writes each folder's
+ * {@code _SUCCESS}; a failed job leaves no part file in the folders (its {@code _temporary} removed).
  */
 public final class PreparedWriter implements Serializable {
 
@@ -67,6 +70,8 @@ public final class PreparedWriter implements Serializable {
     private final ParquetColumns.Spec[] specs = new ParquetColumns.Spec[OUTPUTS];
     private final String[] dirs = new String[OUTPUTS];
     private final String[] writeIds = new String[OUTPUTS];
+    /** This job's staging folder in each output folder: {@code _temporary/<uuid>}. */
+    private final String staging = "_temporary/" + UUID.randomUUID();
     private final WindowSpec window;
     private final int features;
     private final Broadcast<SerializableConfiguration> hadoop;
@@ -148,8 +153,18 @@ public final class PreparedWriter implements Serializable {
                 }
             }
             Rows rows = new Rows();
-            for (Rows r : assembled.mapPartitionsWithIndex(w::writePartition, false).collect()) {
-                rows.add(r);
+            boolean committed = false;
+            try {
+                // (a failed job throws SparkException, which Java sees as no checked exception at all)
+                for (Rows r : assembled.mapPartitionsWithIndex(w::writePartition, false).collect()) {
+                    rows.add(r);
+                }
+                w.commitJob(fs);
+                committed = true;
+            } finally {
+                if (!committed) {
+                    w.abortJob(fs);
+                }
             }
             for (String d : w.dirs) {
                 if (d != null) {
@@ -163,6 +178,43 @@ public final class PreparedWriter implements Serializable {
             return rows;
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write the outputs under " + out + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Moves the tasks' part files from each folder's staging folder into the folder, then removes the staging. */
+    private void commitJob(FileSystem fs) throws IOException {
+        for (String d : dirs) {
+            if (d == null) {
+                continue;
+            }
+            Path dir = new Path(d);
+            Path stage = new Path(dir, staging);
+            if (!fs.exists(stage)) {
+                continue;
+            }
+            for (org.apache.hadoop.fs.FileStatus f : fs.listStatus(stage)) {
+                String name = f.getPath().getName();
+                if (name.startsWith("part-")) {
+                    Path target = new Path(dir, name);
+                    if (!fs.rename(f.getPath(), target)) {
+                        throw new IOException("cannot rename " + f.getPath() + " to " + target);
+                    }
+                }
+            }
+            fs.delete(new Path(dir, "_temporary"), true);
+        }
+    }
+
+    /** After a failed job: each folder's staging removed, so no file of it is left in the folders. */
+    private void abortJob(FileSystem fs) {
+        for (String d : dirs) {
+            if (d != null) {
+                try {
+                    fs.delete(new Path(d, "_temporary"), true);
+                } catch (IOException ignored) {
+                    // the job's own failure is the one reported; readers skip _temporary
+                }
+            }
         }
     }
 
@@ -192,6 +244,7 @@ public final class PreparedWriter implements Serializable {
         Path[] tmp = new Path[OUTPUTS];
         ParquetColumns[] files = new ParquetColumns[OUTPUTS];
         Rows rows = new Rows();
+        boolean done = false;
         try {
             Normalizer n = normalizer.value();
             Windower windower = new Windower(window);
@@ -231,44 +284,51 @@ public final class PreparedWriter implements Serializable {
             }
             for (int o = 0; o < OUTPUTS; o++) {
                 if (tmp[o] != null) {
-                    Path target = new Path(dirs[o], fileName(o, partition));
-                    if (fs.exists(target)) {
-                        fs.delete(target, false);  // a failed attempt's file, or a speculative twin's
-                    }
-                    if (!fs.rename(tmp[o], target)) {
-                        throw new IOException("cannot rename " + tmp[o] + " to " + target);
-                    }
+                    commitFile(fs, tmp[o], new Path(new Path(dirs[o], staging), fileName(o, partition)));
                 }
             }
+            done = true;
             return List.of(rows).iterator();
-        } catch (IOException | RuntimeException | Error e) {
-            for (int o = 0; o < OUTPUTS; o++) {
-                if (files[o] != null) {
-                    files[o].abort();
-                }
-                if (tmp[o] != null) {
-                    try {
-                        fs.delete(tmp[o], false);
-                    } catch (IOException ignored) {
-                        // the hidden file stays; readers skip it
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write partition " + partition + " of the prepared outputs: "
+                    + e.getMessage(), e);
+        } finally {
+            if (!done) {
+                for (int o = 0; o < OUTPUTS; o++) {
+                    if (files[o] != null) {
+                        files[o].abort();
+                    }
+                    if (tmp[o] != null) {
+                        try {
+                            fs.delete(tmp[o], false);
+                        } catch (IOException ignored) {
+                            // the hidden file stays in _temporary, which the job's end removes
+                        }
                     }
                 }
             }
-            if (e instanceof IOException io) {
-                throw new UncheckedIOException("cannot write partition " + partition + " of the prepared outputs: "
-                        + io.getMessage(), io);
-            }
-            if (e instanceof RuntimeException r) {
-                throw r;
-            }
-            throw (Error) e;
         }
+    }
+
+    /**
+     * Renames a task's complete file to its part file name in the staging folder, unless another attempt of the task
+     * got there first: its file has the same rows (the partition's series are the same in every attempt), so it is
+     * kept, never deleted, and this attempt's copy goes.
+     */
+    static void commitFile(FileSystem fs, Path tmp, Path target) throws IOException {
+        if (!fs.exists(target) && fs.rename(tmp, target)) {
+            return;
+        }
+        if (!fs.exists(target)) {
+            throw new IOException("cannot rename " + tmp + " to " + target);
+        }
+        fs.delete(tmp, false);
     }
 
     private ParquetColumns open(ParquetColumns[] files, Path[] tmp, FileSystem fs, int o, int partition,
                                 long attempt) throws IOException {
         if (files[o] == null) {
-            tmp[o] = new Path(dirs[o], "." + fileName(o, partition) + "." + attempt + ".inprogress");
+            tmp[o] = new Path(new Path(dirs[o], staging), "." + fileName(o, partition) + "." + attempt + ".inprogress");
             files[o] = new ParquetColumns(fs, tmp[o], specs[o], hadoop.value().value());
         }
         return files[o];

@@ -13,6 +13,7 @@ import org.apache.hadoop.conf.Configuration;
 import org.apache.parquet.hadoop.ParquetFileReader;
 import org.apache.parquet.hadoop.metadata.BlockMetaData;
 import org.apache.parquet.hadoop.metadata.ColumnChunkMetaData;
+import org.apache.parquet.hadoop.metadata.CompressionCodecName;
 import org.apache.parquet.hadoop.metadata.FileMetaData;
 import org.apache.parquet.hadoop.util.HadoopInputFile;
 import org.apache.spark.api.java.JavaRDD;
@@ -210,6 +211,21 @@ class PreparedWriterTest {
         }
     }
 
+    /** Spark's alias lz4raw (parquet-mr's LZ4_RAW, named .lz4raw.parquet), which parquet-mr's own lookup rejects. */
+    @Test
+    void sameFilesWithTheLz4RawCodec() throws IOException {
+        spark.conf().set("spark.sql.parquet.compression.codec", "lz4raw");
+        try {
+            sameFilesAndRows("lz4raw-");
+        } finally {
+            spark.conf().unset("spark.sql.parquet.compression.codec");
+        }
+        assertEquals(CompressionCodecName.LZ4_RAW, ParquetColumns.codecOf("lz4_raw"));
+        assertEquals(CompressionCodecName.UNCOMPRESSED, ParquetColumns.codecOf("none"));
+        assertEquals(CompressionCodecName.UNCOMPRESSED, ParquetColumns.codecOf("Uncompressed"));
+        assertEquals(CompressionCodecName.ZSTD, ParquetColumns.codecOf("zstd"));
+    }
+
     void sameFilesAndRows(String prefix) throws IOException {
         PrepareConfig cfg = config();
         JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
@@ -238,7 +254,9 @@ class PreparedWriterTest {
                     // c (partition 3 of 5) has steps and a segment but no window
                     boolean windowsDir = d.startsWith("windows/");
                     assertEquals(partitions == 2 ? 2 : windowsDir ? 4 : 5, expected.size() - 1, d + ": " + expected);
-                    assertTrue(expected.contains("part-00000-ID-c000.snappy.parquet"), d + ": " + expected);
+                    String first = "part-00000-ID-c000" + ParquetColumns.codecOf(
+                            spark.conf().get("spark.sql.parquet.compression.codec")).getExtension() + ".parquet";
+                    assertTrue(expected.contains(first), d + ": " + expected);
                     FileMetaData a = footer(firstPart(Path.of(spark1, d)));
                     FileMetaData b = footer(firstPart(Path.of(ours, d)));
                     assertEquals(a.getSchema(), b.getSchema(), d);
@@ -272,6 +290,11 @@ class PreparedWriterTest {
             public AssembledSeries next() {
                 AssembledSeries s = it.next();
                 if (s.seriesId().equals("c")) {
+                    try {
+                        Thread.sleep(1000);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
                     throw new IllegalStateException("injected failure");
                 }
                 return s;
@@ -287,7 +310,9 @@ class PreparedWriterTest {
         Map<String, StatsAccumulator> stats = new TreeMap<>();
         PrepareFunctions.SeriesCounts counts = counts(all, cfg, stats);
         Broadcast<Normalizer> bn = jsc.broadcast(Normalizer.fit(Normalization.ZSCORE, List.of("x", "y"), stats));
-        JavaRDD<AssembledSeries> failing = jsc.parallelize(all, 1).mapPartitions(PreparedWriterTest::failAtC);
+        // 4 partitions (a | é-b | c | d): the task of c fails a second after its first series, by when the other
+        // tasks have written and committed their files
+        JavaRDD<AssembledSeries> failing = jsc.parallelize(all, 4).mapPartitions(PreparedWriterTest::failAtC);
         String out = tmp.resolve("failed").toString();
         Exception e = assertThrows(Exception.class, () -> PreparedWriter.write(spark, failing, bn, cfg.window(),
                 List.of("x", "y"), out, true, counts.windows));
@@ -296,10 +321,28 @@ class PreparedWriterTest {
         try (Stream<Path> files = Files.walk(Path.of(out))) {
             files.filter(Files::isRegularFile).forEach(p -> left.add(Path.of(out).relativize(p).toString()));
         }
-        // one task (so no other task is still writing when the job fails): it wrote series a and é-b, failed at c
-        // and removed its hidden files
-        assertFalse(left.stream().anyMatch(n -> n.contains(".inprogress")), left.toString());
+        // no part file of the failed job in the folders, nothing left in their staging folders, no _SUCCESS
+        assertTrue(left.stream().noneMatch(n -> n.contains("part-") || n.contains("_temporary")), left.toString());
         assertFalse(left.stream().anyMatch(n -> n.endsWith("_SUCCESS")), left.toString());
+    }
+
+    /**
+     * A task's file goes to its part file name unless another attempt of the task put one there: that one is kept
+     * (the same rows), this attempt's copy removed.
+     */
+    @Test
+    void anotherAttemptsCommittedFileIsKept() throws IOException {
+        org.apache.hadoop.fs.FileSystem fs = org.apache.hadoop.fs.FileSystem.getLocal(
+                spark.sparkContext().hadoopConfiguration());
+        Path dir = Files.createDirectories(tmp.resolve("commit"));
+        Path first = Files.writeString(dir.resolve(".part-00001.1.inprogress"), "first attempt");
+        Path second = Files.writeString(dir.resolve(".part-00001.2.inprogress"), "second attempt");
+        org.apache.hadoop.fs.Path target = new org.apache.hadoop.fs.Path(dir.resolve("part-00001").toUri());
+        PreparedWriter.commitFile(fs, new org.apache.hadoop.fs.Path(first.toUri()), target);
+        PreparedWriter.commitFile(fs, new org.apache.hadoop.fs.Path(second.toUri()), target);
+        assertEquals("first attempt", Files.readString(dir.resolve("part-00001")));
+        assertFalse(Files.exists(first));
+        assertFalse(Files.exists(second), "the later attempt's copy removed");
     }
 
     @Test
@@ -308,7 +351,8 @@ class PreparedWriterTest {
         for (String[] kv : new String[][]{{"parquet.bloom.filter.enabled", "true"},
                 {"parquet.enable.dictionary#x", "false"}, {"parquet.summary.metadata.level", "ALL"},
                 {"spark.sql.sources.commitProtocolClass", "org.example.Protocol"},
-                {"spark.sql.parquet.output.committer.class", "org.example.Committer"}}) {
+                {"spark.sql.parquet.output.committer.class", "org.example.Committer"},
+                {"spark.sql.parquet.int96RebaseModeInWrite", "LEGACY"}}) {
             spark.conf().set(kv[0], kv[1]);
             try {
                 assertFalse(PrepareJob.directParquet(spark, T0), kv[0]);

@@ -106,6 +106,11 @@ public final class CsvLineSplitter implements Serializable {
         return true;
     }
 
+    /** Whether a comment character is set (then {@link #isData} also looks at a line's first character). */
+    public boolean hasComment() {
+        return comment != '\0';
+    }
+
     /** Whether a line is a data line: not blank and not starting with the comment character. */
     public boolean isData(String line) {
         return !isBlank(line) && (comment == '\0' || line.charAt(0) != comment);
@@ -146,6 +151,60 @@ public final class CsvLineSplitter implements Serializable {
             return !pruned && field != columns;
         }
         return splitFull(line, out, full);
+    }
+
+    /**
+     * Whether a line's UTF-8 bytes {@code b[0, n)} are blank: every byte at most {@code ' '}, which is exactly when
+     * its decoded text is blank after {@link String#trim()} (any byte from 0x80 up decodes to a character above the
+     * space, a malformed sequence to U+FFFD).
+     */
+    public static boolean isBlank(byte[] b, int n) {
+        for (int i = 0; i < n; i++) {
+            if ((b[i] & 0xff) > ' ') {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * {@link #split} of a line given as its UTF-8 bytes {@code b[0, n)}, without decoding it, when the line is ASCII
+     * and takes the plain path: writes where each selected field starts and ends ({@code start[s] = -1} for a null
+     * field: empty or missing) and returns 1 when the line is malformed, 0 when not; returns -1 (and nothing is
+     * written that {@link #split} would not overwrite) for a line holding a byte from 0x80 up, the quote or the escape
+     * character, or as many fields as the parser's limit, and whenever the delimiter is not one ASCII character: the
+     * caller then splits the decoded line with {@link #split}. An ASCII line decodes to one character per byte, so the
+     * fields are those {@link #split} takes.
+     */
+    public int splitAscii(byte[] b, int n, int[] start, int[] end) {
+        if (!singleChar || delim >= 0x80) {
+            return -1;
+        }
+        Arrays.fill(start, 0, slots, -1);
+        int field = 0;
+        int from = 0;
+        for (int i = 0; ; i++) {
+            int c = i < n ? b[i] : delim;
+            if (c < 0 || c == quote || c == escape) {
+                return -1;
+            }
+            if (c != delim) {
+                continue;
+            }
+            if (field < slotOf.length && slotOf[field] >= 0 && i > from) {
+                start[slotOf[field]] = from;
+                end[slotOf[field]] = i;
+            }
+            field++;
+            if (i >= n) {
+                break;
+            }
+            if (field >= maxColumns) {
+                return -1;  // the parser's own error for too many fields
+            }
+            from = i + 1;
+        }
+        return !pruned && field != columns ? 1 : 0;
     }
 
     private boolean splitFull(String line, String[] out, Tokenizer full) {

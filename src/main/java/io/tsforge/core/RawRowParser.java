@@ -98,6 +98,133 @@ public final class RawRowParser implements Serializable {
         return out;
     }
 
+    /**
+     * {@link #parse} of a row whose fields are ASCII text in {@code line}: field {@code k} is {@code line[start[k],
+     * end[k])}, or null when {@code start[k] < 0}; the id is field 0 when {@code requireId} (long input), the timestamp
+     * the next, then the values. Returns true when the row is valid, with {@code out} holding exactly what
+     * {@link #parse} gives for the same texts; false when this path does not decide the row (any rejection included),
+     * and the caller then calls {@link #parse} on the fields' strings. Plain decimals and digit timestamps are read
+     * from the bytes (see {@link #plainDecimal} and {@link TimestampParser#parseDigits}); other texts through the same
+     * functions {@link #parse} uses.
+     */
+    public boolean parseAscii(boolean requireId, byte[] line, int[] start, int[] end, boolean malformed, Result out) {
+        out.reason = null;
+        out.detail = null;
+        if (malformed) {
+            return false;
+        }
+        int k = 0;
+        if (requireId) {
+            if (start[0] < 0 || !hasVisible(line, start[0], end[0])) {
+                return false;  // null or possibly blank: parse decides
+            }
+            k = 1;
+        }
+        if (start[k] < 0) {
+            return false;
+        }
+        long ts = timestamps.parseDigits(line, start[k], end[k]);
+        if (ts == TimestampParser.INVALID) {
+            String t = ascii(line, start[k], end[k]);
+            if (t.isBlank()) {
+                return false;
+            }
+            ts = timestamps.parse(t);
+            if (ts == TimestampParser.INVALID) {
+                return false;
+            }
+        }
+        for (int i = 0; i < out.values.length; i++) {
+            int f = k + 1 + i;
+            if (start[f] < 0) {
+                return false;
+            }
+            double d = plainDecimal(line, start[f], end[f]);
+            if (Double.isNaN(d)) {
+                String v = ascii(line, start[f], end[f]);
+                if (v.isBlank()) {
+                    return false;
+                }
+                d = number(v.trim());
+                if (!Double.isFinite(d)) {
+                    return false;  // NaN, infinite or unreadable: parse decides
+                }
+            }
+            out.values[i] = d;
+        }
+        out.timestamp = ts;
+        return true;
+    }
+
+    /** Whether ASCII text holds a character above the space: it is then not blank. */
+    private static boolean hasVisible(byte[] b, int from, int to) {
+        for (int i = from; i < to; i++) {
+            if (b[i] > ' ') {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static String ascii(byte[] b, int from, int to) {
+        return new String(b, from, to - from, java.nio.charset.StandardCharsets.ISO_8859_1);
+    }
+
+    private static final double[] POWERS_OF_TEN = new double[23];
+
+    static {
+        double p = 1;
+        for (int i = 0; i < POWERS_OF_TEN.length; i++) {
+            POWERS_OF_TEN[i] = p;
+            p *= 10;
+        }
+    }
+
+    /**
+     * {@link Double#parseDouble} of ASCII text {@code b[from, to)} when it is a plain decimal: an optional sign, at
+     * least one digit, at most one point, nothing else, with fewer than 19 digits, a significand {@code m} (the
+     * digits as an integer) below 2^53 and at most 22 digits after the point; NaN for any other text (which the
+     * caller reads with {@link Double#parseDouble}). The value is {@code m / 10^k}: both operands are exact doubles,
+     * and IEEE division rounds their quotient correctly, as {@link Double#parseDouble} rounds the decimal (the same
+     * fast path the JDK's own parser takes).
+     */
+    public static double plainDecimal(byte[] b, int from, int to) {
+        int i = from;
+        if (i >= to) {
+            return Double.NaN;
+        }
+        boolean negative = b[i] == '-';
+        if (negative || b[i] == '+') {
+            i++;
+        }
+        long m = 0;
+        int digits = 0;
+        int fraction = 0;
+        boolean point = false;
+        for (; i < to; i++) {
+            int c = b[i];
+            if (c >= '0' && c <= '9') {
+                if (digits == 18) {
+                    return Double.NaN;
+                }
+                m = m * 10 + (c - '0');
+                digits++;
+                if (point) {
+                    fraction++;
+                }
+            } else if (c == '.' && !point) {
+                point = true;
+            } else {
+                return Double.NaN;
+            }
+        }
+        if (digits == 0 || m >= (1L << 53) || fraction >= POWERS_OF_TEN.length) {
+            return Double.NaN;
+        }
+        double v = fraction == 0 ? (double) m : (double) m / POWERS_OF_TEN[fraction];
+        return negative ? -v : v;
+    }
+
     /** A number, with the non-finite spellings of Java, pandas and R ({@code NaN, nan, inf, -Infinity, ...}). */
     static double number(String t) {
         try {

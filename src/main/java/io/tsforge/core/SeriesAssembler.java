@@ -15,7 +15,7 @@ import java.util.List;
  */
 public final class SeriesAssembler {
 
-    private final String seriesId;
+    private String seriesId;
     private final ResampleSpec spec;
     private final int features;
     private final long step;
@@ -32,6 +32,10 @@ public final class SeriesAssembler {
     private int bucketRows;
     private final double[] bucketValue;
     private final int[] bucketFinite;
+    // scratch rows: the values of the step being appended, of the last step before a gap, of a filled step
+    private final double[] stepValue;
+    private final double[] gapPrev;
+    private final double[] gapFill;
 
     // the segment being built
     private final List<Segment> segments = new ArrayList<>();
@@ -60,6 +64,34 @@ public final class SeriesAssembler {
         this.dupFinite = new int[features];
         this.bucketValue = new double[features];
         this.bucketFinite = new int[features];
+        this.stepValue = new double[features];
+        this.gapPrev = new double[features];
+        this.gapFill = new double[features];
+    }
+
+    /**
+     * Starts another series with this assembler, once {@link #finish} has given the last one: the state of a new
+     * assembler, keeping only the grown buffers (the segments are copied out of them), so a partition of many series
+     * allocates its buffers once.
+     */
+    public SeriesAssembler reset(String seriesId) {
+        this.seriesId = seriesId;
+        dupTs = Long.MIN_VALUE;
+        dupCount = 0;
+        bucketTs = Long.MIN_VALUE;
+        bucketRows = 0;
+        segments.clear();
+        segStart = Long.MIN_VALUE;
+        lastTs = Long.MIN_VALUE;
+        segLen = 0;
+        lastInputTs = Long.MIN_VALUE;
+        rowsUsed = 0;
+        rowsDuplicate = 0;
+        stepsFilled = 0;
+        gapsFilled = 0;
+        gapsSplit = 0;
+        stepsIncomplete = 0;
+        return this;
     }
 
     /** Adds one reading; timestamps must not decrease. */
@@ -147,7 +179,7 @@ public final class SeriesAssembler {
                 return;
             }
         }
-        double[] v = new double[features];
+        double[] v = stepValue;
         for (int f = 0; f < features; f++) {
             v[f] = spec.aggregation() == ResampleSpec.Aggregation.MEAN ? bucketValue[f] / bucketFinite[f] : bucketValue[f];
         }
@@ -163,12 +195,12 @@ public final class SeriesAssembler {
                 gapsSplit++;
             } else if (missing > 0) {
                 gapsFilled++;
-                double[] prev = new double[features];
+                double[] prev = gapPrev;
                 for (int f = 0; f < features; f++) {
                     prev[f] = segValues[f][segLen - 1];
                 }
                 for (int k = 1; k <= missing; k++) {
-                    double[] fill = new double[features];
+                    double[] fill = gapFill;
                     for (int f = 0; f < features; f++) {
                         fill[f] = spec.gapFill() == ResampleSpec.GapFill.FFILL
                                 ? prev[f] : prev[f] + (v[f] - prev[f]) * k / (missing + 1);

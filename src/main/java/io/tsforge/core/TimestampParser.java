@@ -72,6 +72,36 @@ public final class TimestampParser implements Serializable {
         };
     }
 
+    /**
+     * {@link #parse} of ASCII text {@code b[from, to)} when the text is 1 to 15 decimal digits and nothing else, taken
+     * without making a string; {@link #INVALID} for any other text, which the caller then hands to {@link #parse} (so
+     * {@code INVALID} here means "not taken", not "bad"). The value is exactly {@link #parse}'s: every such number is
+     * below 2^53, so its {@code double} and the products {@link #parse} rounds are exact where this path is taken
+     * ({@code auto}: not for 8 digits, which {@code auto} reads as a {@code yyyyMMdd} date; {@code epoch_s}: below
+     * 9e12 seconds; never for a pattern).
+     */
+    public long parseDigits(byte[] b, int from, int to) {
+        int n = to - from;
+        if (n < 1 || n > 15 || mode == Mode.PATTERN || (mode == Mode.AUTO && n == 8)) {
+            return INVALID;
+        }
+        long v = 0;
+        for (int i = from; i < to; i++) {
+            int d = b[i] - '0';
+            if (d < 0 || d > 9) {
+                return INVALID;
+            }
+            v = v * 10 + d;
+        }
+        return switch (mode) {
+            // auto: seconds below 1e11, else milliseconds (Math.round(v * 1000.0) and Math.round(v), both exact here)
+            case AUTO -> v < 100_000_000_000L ? v * 1000L : v;
+            case EPOCH_SECONDS -> v < 9_000_000_000_000L ? v * 1000L : INVALID;
+            case EPOCH_MILLIS -> v;
+            case PATTERN -> INVALID;
+        };
+    }
+
     private long auto(String s) {
         char c = s.charAt(0);
         if (s.length() >= 10 && s.charAt(4) == '-' && s.charAt(7) == '-') {

@@ -13,6 +13,7 @@ import io.tsforge.io.Storage;
 import io.tsforge.spark.PartitionCounts;
 import io.tsforge.spark.PrepareFunctions;
 import io.tsforge.spark.PreparedLayout;
+import io.tsforge.spark.PreparedWriter;
 import io.tsforge.spark.RawCursor;
 import io.tsforge.spark.RawInput;
 import io.tsforge.spark.CsvLines;
@@ -28,6 +29,7 @@ import org.apache.spark.sql.catalyst.InternalRow;
 import org.apache.spark.sql.types.StructType;
 import org.apache.spark.storage.StorageLevel;
 import org.apache.spark.util.LongAccumulator;
+import org.apache.spark.util.SerializableConfiguration;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -56,7 +58,9 @@ public final class PrepareJob {
         report.stage("read");
         // CSV is read as text lines split by our own splitter (CsvLines: the rows Spark's CSV source gives, without its
         // tokenizer on lines that need none and without the corrupt-record machinery); JSON and Parquet by Spark.
-        CsvLines csv = in.format() == ConfigKeys.InputFormat.CSV ? CsvLines.open(spark, in) : null;
+        // the session's Hadoop configuration, broadcast once for the tasks that read (CSV) and write files themselves
+        Broadcast<SerializableConfiguration> hadoop = PreparedWriter.broadcastHadoopConf(spark);
+        CsvLines csv = in.format() == ConfigKeys.InputFormat.CSV ? CsvLines.open(spark, in, hadoop) : null;
         Dataset<Row> raw = csv == null ? RawInput.read(spark, in) : null;
         // The main scan parses every row and keeps only the parsed fields of the valid ones for the shuffle by
         // series; it counts the rows it rejects, and the rows of each input partition: that count of the input is
@@ -66,14 +70,14 @@ public final class PrepareJob {
         LongAccumulator rejectedSeen = jsc.sc().longAccumulator("rows rejected by the parser");
         PartitionCounts rowsRead = new PartitionCounts();
         jsc.sc().register(rowsRead, "rows read per input partition");
-        JavaRDD<InternalRow> rawRows = csv != null ? csv.lineRows() : raw.queryExecution().toRdd().toJavaRDD();
         // input order is (file name, position): the shuffle carries the file's rank instead of its name
         Map<String, Integer> fileRanks = PrepareFunctions.fileRanks(csv != null ? csv.inputFiles() : raw.inputFiles());
-        Dataset<Row> valid = PrepareFunctions.internalFrame(spark,
-                rawRows.mapPartitions(rows -> PrepareFunctions.parseValid(
-                        csv != null ? csv.cursor(rows) : RawCursor.of(rows, nv), in, rejectedSeen, rowsRead,
-                        fileRanks)),
-                PrepareFunctions.validSchema(nv));
+        JavaRDD<InternalRow> parsed = csv != null
+                ? csv.mapCursors(spark, c -> PrepareFunctions.parseValid(c, in, rejectedSeen, rowsRead, fileRanks))
+                : raw.queryExecution().toRdd().toJavaRDD().mapPartitions(rows -> PrepareFunctions.parseValid(
+                        RawCursor.of(rows, nv), in, rejectedSeen, rowsRead, fileRanks));
+        int inputPartitions = parsed.getNumPartitions();
+        Dataset<Row> valid = PrepareFunctions.internalFrame(spark, parsed, PrepareFunctions.validSchema(nv));
 
         report.stage("assemble");
         int partitions = cfg.partitions() > 0 ? cfg.partitions() : jsc.defaultParallelism();
@@ -89,11 +93,13 @@ public final class PrepareJob {
             // counting pass); the partitions' keys are disjoint, each series being assembled in one partition
             Map<String, StatsAccumulator> stats = new TreeMap<>();
             PrepareFunctions.SeriesCounts counts = new PrepareFunctions.SeriesCounts();
+            long firstTs = Long.MAX_VALUE;
             for (PrepareFunctions.PartitionSummary p : series
                     .mapPartitions(it -> PrepareFunctions.summarize(it, cfg.normalization(), cfg.window()))
                     .collect()) {
                 p.stats.forEach((id, acc) -> stats.merge(id, acc, StatsAccumulator::merge));
                 counts.add(p.counts);
+                firstTs = Math.min(firstTs, p.firstTs);
             }
             Normalizer normalizer = Normalizer.fit(cfg.normalization(), in.valueColumns(), stats);
             new Storage(jsc.hadoopConfiguration()).writeJson(out + "/" + PreparedLayout.STATS,
@@ -103,23 +109,27 @@ public final class PrepareJob {
             // the main scan has run to completion (the statistics needed every series): its rejection count is final.
             // A re-executed task can only add to it, so zero means no row was rejected.
             // the main scan has run every partition to its end: the rows read are known
-            long rowsIn = rowsRead.total(rawRows.getNumPartitions());
+            long rowsIn = rowsRead.total(inputPartitions);
             if (rowsIn < 0) {
                 throw new IllegalStateException("the main scan reported the rows of " + rowsRead.value().size()
-                        + " of " + rawRows.getNumPartitions() + " input partitions");
+                        + " of " + inputPartitions + " input partitions");
             }
             report.count("rows_in", rowsIn);
             report.log(String.format("read %,d rows", rowsIn));
 
             report.stage("quarantine");
             boolean anyRejected = rejectedSeen.value() > 0;
-            Dataset<Row> rawAgain = csv != null ? csv.raw(spark) : raw;
-            Dataset<Row> rejected = anyRejected
-                    ? spark.createDataFrame(rawAgain.javaRDD().mapPartitions(rows -> PrepareFunctions.parse(rows, in,
-                    true, null)), PrepareFunctions.parsedSchema(nv))
-                    : spark.createDataFrame(jsc.<Row>emptyRDD().rdd(), PrepareFunctions.parsedSchema(nv));
-            Map<String, Long> byReason = writeQuarantine(spark, rejected, in, out + "/" + PreparedLayout.QUARANTINE,
-                    anyRejected);
+            Map<String, Long> byReason;
+            if (anyRejected) {
+                Dataset<Row> rawAgain = csv != null ? csv.raw(spark) : raw;
+                Dataset<Row> rejected = spark.createDataFrame(rawAgain.javaRDD().mapPartitions(rows ->
+                        PrepareFunctions.parse(rows, in, true, null)), PrepareFunctions.parsedSchema(nv));
+                byReason = writeQuarantine(spark, rejected, in, out + "/" + PreparedLayout.QUARANTINE, true);
+            } else {
+                // nothing rejected: the header-only file Spark's write of no rows gives, without a Spark job
+                writeEmptyQuarantine(spark, in, out + "/" + PreparedLayout.QUARANTINE);
+                byReason = new TreeMap<>();
+            }
             long quarantined = byReason.values().stream().mapToLong(Long::longValue).sum();
             report.count("rows_quarantined", quarantined);
             report.count("quarantine_by_reason", byReason);
@@ -131,33 +141,26 @@ public final class PrepareJob {
                         + "against the data's time range");
             }
 
-            report.stage("write-series");
-            Dataset<Row> seriesDf = PrepareFunctions.internalFrame(spark,
-                    series.flatMap(s -> PrepareFunctions.seriesRows(s, bn.value())),
-                    PreparedLayout.seriesSchema(in.valueColumns()));
-            var writer = seriesDf.write().mode(SaveMode.Overwrite);
-            if (cfg.outputFormat() == ConfigKeys.OutputFormat.CSV) {
-                writer.option("header", "true").csv(out + "/" + PreparedLayout.SERIES);
-            } else {
-                // the normalized values are as many distinct doubles as there are steps: Parquet's dictionary for
-                // them fills up and falls back to plain encoding in every page, after hashing every value
-                for (String v : in.valueColumns()) {
-                    writer.option("parquet.enable.dictionary#" + v + "_norm", "false");
-                }
-                withMicrosTimestamps(spark, () -> writer.parquet(out + "/" + PreparedLayout.SERIES));
+            boolean csvSeries = cfg.outputFormat() == ConfigKeys.OutputFormat.CSV;
+            if (csvSeries) {
+                report.stage("write-series");
+                PrepareFunctions.internalFrame(spark, series.flatMap(s -> PrepareFunctions.seriesRows(s, bn.value())),
+                                PreparedLayout.seriesSchema(in.valueColumns()))
+                        .write().mode(SaveMode.Overwrite).option("header", "true")
+                        .csv(out + "/" + PreparedLayout.SERIES);
             }
-
-            report.stage("write-segments");
-            withMicrosTimestamps(spark, () -> PrepareFunctions.internalFrame(spark,
-                            series.flatMap(s -> PrepareFunctions.segmentRows(s, bn.value())),
-                            PreparedLayout.segmentSchema())
-                    .write().mode(SaveMode.Overwrite)
-                    // one packed float block per segment: no dictionary could hold them
-                    .option("parquet.enable.dictionary#" + PreparedLayout.SEGMENT_VALUES, "false")
-                    .parquet(out + "/" + PreparedLayout.SEGMENTS));
-
-            report.stage("write-windows");
-            writeWindows(spark, series, cfg, counts.windows, out + "/" + PreparedLayout.WINDOWS);
+            report.stage("write");
+            if (directParquet(spark, firstTs)) {
+                // series/ (Parquet), segments/ and windows/ in one job, each task writing its files directly
+                PreparedWriter.Rows written = PreparedWriter.write(spark, series, bn, cfg.window(), in.valueColumns(),
+                        out, !csvSeries, counts.windows, hadoop);
+                if (counts.windows.windows() == 0) {
+                    writeWindows(spark, series, cfg, counts.windows, out + "/" + PreparedLayout.WINDOWS);
+                }
+                checkWritten(written, counts, !csvSeries);
+            } else {
+                writeWithSpark(spark, series, bn, cfg, counts, out, !csvSeries);
+            }
             report.endStage();
 
             reportCounts(report, counts);
@@ -174,7 +177,68 @@ public final class PrepareJob {
                     counts.windows.train, counts.windows.validation, counts.windows.test));
         } finally {
             series.unpersist(false);
+            hadoop.destroy();
         }
+    }
+
+    /**
+     * Whether {@link PreparedWriter} writes what Spark's Parquet writer would: Spark writes a timestamp unchanged
+     * unless the session's {@code spark.sql.parquet.datetimeRebaseModeInWrite} rebases it ({@code LEGACY}) or fails on
+     * it ({@code EXCEPTION}, the default, for a timestamp before Spark's last calendar switch, 1900-01-01 UTC); in
+     * those cases the outputs go through Spark's writer as before, which rebases or fails as it always did. So do they
+     * under settings {@link PreparedWriter} does not apply ({@link PreparedWriter#unsupported}).
+     * {@code firstTs}: the earliest segment start (epoch milliseconds), every written timestamp being at or after it.
+     */
+    public static boolean directParquet(SparkSession spark, long firstTs) {
+        if (PreparedWriter.unsupported(spark) != null) {
+            return false;
+        }
+        String mode = spark.sessionState().conf().getConfString("spark.sql.parquet.datetimeRebaseModeInWrite");
+        return switch (mode) {
+            case "CORRECTED" -> true;
+            case "EXCEPTION" -> firstTs == Long.MAX_VALUE
+                    || PrepareFunctions.micros(firstTs)
+                    >= org.apache.spark.sql.catalyst.util.RebaseDateTime.lastSwitchGregorianTs();
+            default -> false;
+        };
+    }
+
+    /** The rows {@link PreparedWriter} wrote against the counts of the statistics pass. */
+    public static void checkWritten(PreparedWriter.Rows written, PrepareFunctions.SeriesCounts counts, boolean series) {
+        long[] windows = {counts.windows.train, counts.windows.validation, counts.windows.test};
+        if ((series && written.series != counts.steps) || written.segments != counts.segments
+                || !java.util.Arrays.equals(written.windows, windows)) {
+            throw new IllegalStateException(String.format("the outputs hold %d steps, %d segments and %s windows; "
+                            + "the series counted %d, %d and %s", written.series, written.segments,
+                    java.util.Arrays.toString(written.windows), counts.steps, counts.segments,
+                    java.util.Arrays.toString(windows)));
+        }
+    }
+
+    /** The Parquet outputs written through Spark, one write per output (see {@link #directParquet}). */
+    public static void writeWithSpark(SparkSession spark, JavaRDD<AssembledSeries> series, Broadcast<Normalizer> bn,
+                               PrepareConfig cfg, PrepareFunctions.SeriesCounts counts, String out, boolean seriesToo) {
+        InputSpec in = cfg.input();
+        if (seriesToo) {
+            var writer = PrepareFunctions.internalFrame(spark,
+                            series.flatMap(s -> PrepareFunctions.seriesRows(s, bn.value())),
+                            PreparedLayout.seriesSchema(in.valueColumns()))
+                    .write().mode(SaveMode.Overwrite);
+            // the normalized values are as many distinct doubles as there are steps: Parquet's dictionary for
+            // them fills up and falls back to plain encoding in every page, after hashing every value
+            for (String v : in.valueColumns()) {
+                writer.option("parquet.enable.dictionary#" + v + "_norm", "false");
+            }
+            withMicrosTimestamps(spark, () -> writer.parquet(out + "/" + PreparedLayout.SERIES));
+        }
+        withMicrosTimestamps(spark, () -> PrepareFunctions.internalFrame(spark,
+                        series.flatMap(s -> PrepareFunctions.segmentRows(s, bn.value())),
+                        PreparedLayout.segmentSchema())
+                .write().mode(SaveMode.Overwrite)
+                // one packed float block per segment: no dictionary could hold them
+                .option("parquet.enable.dictionary#" + PreparedLayout.SEGMENT_VALUES, "false")
+                .parquet(out + "/" + PreparedLayout.SEGMENTS));
+        writeWindows(spark, series, cfg, counts.windows, out + "/" + PreparedLayout.WINDOWS);
     }
 
     /**
@@ -239,6 +303,39 @@ public final class PrepareJob {
             } else {
                 spark.conf().set(key, before);
             }
+        }
+    }
+
+    /**
+     * The quarantine of a run that rejected no row, as Spark's CSV write of an empty frame leaves it (one part file
+     * holding only the header line, written by Spark's own CSV generator with the options Spark's CSV writer takes
+     * from {@code header=true}, then {@code _SUCCESS}), written directly: Spark's write of nothing is a job with a
+     * shuffle and its commit protocol.
+     */
+    static void writeEmptyQuarantine(SparkSession spark, InputSpec in, String dir) {
+        StructType schema = PreparedLayout.quarantineSchema(in.valueColumns(), in.wide());
+        scala.collection.immutable.Map<String, String> options = scala.collection.immutable.Map$.MODULE$.<String,
+                String>empty().$plus(new scala.Tuple2<>("header", "true"));
+        var conf = spark.sessionState().conf();
+        var csvOptions = new org.apache.spark.sql.catalyst.csv.CSVOptions(options, conf.csvColumnPruning(),
+                conf.sessionLocalTimeZone());
+        java.io.StringWriter text = new java.io.StringWriter();
+        var generator = new org.apache.spark.sql.catalyst.csv.UnivocityGenerator(schema, text, csvOptions);
+        generator.writeHeaders();
+        generator.close();
+        Storage storage = new Storage(spark.sparkContext().hadoopConfiguration());
+        org.apache.hadoop.fs.FileSystem fs = storage.fs(dir);
+        org.apache.hadoop.fs.Path d = new org.apache.hadoop.fs.Path(dir);
+        try {
+            fs.delete(d, true);
+            fs.mkdirs(d);
+            String name = "part-00000-" + java.util.UUID.randomUUID() + "-c000.csv";
+            try (var out = fs.create(new org.apache.hadoop.fs.Path(d, name), true)) {
+                out.write(text.toString().getBytes(csvOptions.charset()));
+            }
+            fs.create(new org.apache.hadoop.fs.Path(d, "_SUCCESS"), true).close();
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException("cannot write " + dir + ": " + e.getMessage(), e);
         }
     }
 

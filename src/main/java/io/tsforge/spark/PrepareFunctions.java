@@ -176,10 +176,9 @@ public final class PrepareFunctions {
         int nv = in.valueColumns().size();
         boolean requireId = !in.wide();
         return new Iterator<>() {
-            String lastIdText;
-            UTF8String lastId;
             long seen;
             UTF8String lastFile;
+            UTF8String lastFileRef;
             int lastFileRank;
             final UnsafeRowWriter out = new UnsafeRowWriter(4 + nv);
             // the output row is reused too, so the next row is fetched only once the previous one has been consumed
@@ -190,18 +189,14 @@ public final class PrepareFunctions {
             private InternalRow advance() {
                 while (c.advance()) {
                     seen++;
-                    String id = c.id;
-                    parser.parse(requireId, id, c.ts, c.values, c.malformed, r);
-                    if (!r.ok()) {
+                    if (!c.parse(parser, requireId, r)) {
                         rejected.add(1);
                         continue;
                     }
-                    if (id != null && id != lastIdText && !id.equals(lastIdText)) {
-                        lastIdText = id;
-                        lastId = UTF8String.fromString(id);
-                    }
+                    UTF8String id = c.idUtf8();
                     UTF8String file = c.file;
-                    if (!file.equals(lastFile)) {
+                    // a cursor keeps one file name instance while the file does not change
+                    if (file != lastFileRef && !file.equals(lastFile)) {
                         Integer rank = fileRanks.get(file.toString());
                         if (rank == null) {
                             throw new IllegalStateException("input file '" + file + "' is not among the "
@@ -210,6 +205,7 @@ public final class PrepareFunctions {
                         lastFile = file.clone();
                         lastFileRank = rank;
                     }
+                    lastFileRef = file;
                     // one reused row, written in place (no boxed fields, no Object[] per row): the plan consumes
                     // each row (projects it into its own buffer) before asking for the next
                     out.reset();
@@ -217,7 +213,7 @@ public final class PrepareFunctions {
                     if (id == null) {
                         out.setNullAt(0);
                     } else {
-                        out.write(0, lastId);
+                        out.write(0, id);
                     }
                     out.write(1, r.timestamp);
                     for (int i = 0; i < nv; i++) {
@@ -264,6 +260,8 @@ public final class PrepareFunctions {
             // internal rows of a sorted plan are reused buffers: each one is read before the next is fetched
             InternalRow pending = rows.hasNext() ? rows.next() : null;
             final double[] buf = new double[features];
+            // one assembler for the partition's series: its buffers grow once
+            SeriesAssembler a;
 
             @Override
             public boolean hasNext() {
@@ -276,7 +274,7 @@ public final class PrepareFunctions {
                     throw new NoSuchElementException();
                 }
                 UTF8String sid = pending.getUTF8String(0).clone();
-                SeriesAssembler a = new SeriesAssembler(sid.toString(), spec, features);
+                a = a == null ? new SeriesAssembler(sid.toString(), spec, features) : a.reset(sid.toString());
                 while (pending != null && pending.getUTF8String(0).equals(sid)) {
                     for (int f = 0; f < features; f++) {
                         buf[f] = pending.getDouble(2 + f);
@@ -471,6 +469,9 @@ public final class PrepareFunctions {
                 p.stats.merge(t._1(), t._2(), StatsAccumulator::merge);
             }
             p.counts.add(counts(s, spec));
+            for (Segment seg : s.segments()) {
+                p.firstTs = Math.min(p.firstTs, seg.startTs);
+            }
         }
         return List.of(p).iterator();
     }
@@ -479,6 +480,8 @@ public final class PrepareFunctions {
     public static final class PartitionSummary implements java.io.Serializable {
         public final java.util.Map<String, StatsAccumulator> stats = new java.util.LinkedHashMap<>();
         public final SeriesCounts counts = new SeriesCounts();
+        /** The earliest segment start of the partition (epoch milliseconds; {@code Long.MAX_VALUE}: none). */
+        public long firstTs = Long.MAX_VALUE;
     }
 
     /**

@@ -1,5 +1,6 @@
 package io.tsforge.spark;
 
+import io.tsforge.core.RawRowParser;
 import org.apache.spark.sql.catalyst.InternalRow;
 import org.apache.spark.unsafe.types.UTF8String;
 
@@ -23,8 +24,56 @@ public abstract class RawCursor {
         this.values = new String[values];
     }
 
+    private String lastIdText;
+    private UTF8String lastIdUtf8;
+
     /** Moves to the next row; false at the end of the partition. */
     public abstract boolean advance();
+
+    /**
+     * Makes sure {@link #id}, {@link #ts}, {@link #values} and {@link #malformed} hold the current row (a cursor may
+     * parse a row without making its strings; see {@link #parse}).
+     */
+    public void strings() {
+    }
+
+    /**
+     * {@link RawRowParser#parse} of the current row into {@code r}: whether the row is valid. A cursor may take a
+     * faster path with the same outcome.
+     */
+    public boolean parse(RawRowParser parser, boolean requireId, RawRowParser.Result r) {
+        strings();
+        parser.parse(requireId, id, ts, values, malformed, r);
+        return r.ok();
+    }
+
+    /**
+     * The current row's series id as Spark's string ({@code UTF8String.fromString(id)}), or null when it has none;
+     * the same instance as long as consecutive rows share the id (their rows are written in place, so one instance per
+     * run of rows is enough).
+     */
+    public UTF8String idUtf8() {
+        strings();
+        if (id == null) {
+            return null;
+        }
+        if (id != lastIdText && !id.equals(lastIdText)) {
+            lastIdText = id;
+            lastIdUtf8 = UTF8String.fromString(id);
+        }
+        return lastIdUtf8;
+    }
+
+    /** The last id {@link #idUtf8} gave (for a subclass that finds the id another way). */
+    protected UTF8String lastIdUtf8() {
+        return lastIdUtf8;
+    }
+
+    /** Sets the last id found another way than from {@link #id}'s string. */
+    protected void lastIdUtf8(UTF8String id) {
+        lastIdText = null;
+        lastIdUtf8 = id;
+    }
 
     /** A cursor over internal rows of {@link RawInput#schema} with {@code values} value columns. */
     public static RawCursor of(Iterator<InternalRow> rows, int values) {

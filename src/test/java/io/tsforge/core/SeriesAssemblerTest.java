@@ -432,4 +432,59 @@ class SeriesAssemblerTest {
                 () -> new ResampleSpec(null, 0, Aggregation.MEAN, Duplicates.LAST, 0, GapFill.LINEAR));
         assertTrue(e.getMessage().contains("series.frequency"), e.getMessage());
     }
+
+    /** Random readings of one series: out-of-step times, duplicates, NaN, gaps short and long. */
+    private static java.util.List<double[]> readings(java.util.SplittableRandom rnd) {
+        java.util.List<double[]> out = new java.util.ArrayList<>();
+        long t = T0 + rnd.nextInt(60) * MIN;
+        int n = rnd.nextInt(1, 400);
+        for (int i = 0; i < n; i++) {
+            int r = rnd.nextInt(20);
+            t += r == 0 ? 0 : r == 1 ? (2 + rnd.nextInt(6)) * H : rnd.nextInt(20, 70) * MIN;
+            out.add(new double[]{t, rnd.nextInt(30) == 0 ? Double.NaN : rnd.nextGaussian(), rnd.nextDouble()});
+        }
+        return out;
+    }
+
+    @Test
+    void aResetAssemblerAssemblesAsANewOne() {
+        java.util.SplittableRandom rnd = new java.util.SplittableRandom(21);
+        for (Aggregation agg : Aggregation.values()) {
+            for (Duplicates dup : Duplicates.values()) {
+                for (GapFill fill : GapFill.values()) {
+                    ResampleSpec spec = spec(agg, dup, 2, fill);
+                    SeriesAssembler reused = null;
+                    for (int k = 0; k < 6; k++) {
+                        java.util.List<double[]> in = readings(rnd);
+                        SeriesAssembler fresh = new SeriesAssembler("s" + k, spec, 2);
+                        reused = reused == null ? new SeriesAssembler("s" + k, spec, 2) : reused.reset("s" + k);
+                        for (double[] r : in) {
+                            fresh.add((long) r[0], new double[]{r[1], r[2]});
+                            reused.add((long) r[0], new double[]{r[1], r[2]});
+                        }
+                        AssembledSeries a = fresh.finish();
+                        AssembledSeries b = reused.finish();
+                        assertEquals(a.seriesId(), b.seriesId());
+                        assertEquals(java.util.List.of(a.rowsUsed(), a.rowsDuplicate(), a.stepsFilled(), a.gapsFilled(),
+                                a.gapsSplit(), a.stepsIncomplete()), java.util.List.of(b.rowsUsed(), b.rowsDuplicate(),
+                                b.stepsFilled(), b.gapsFilled(), b.gapsSplit(), b.stepsIncomplete()));
+                        assertEquals(a.segments().size(), b.segments().size());
+                        for (int i = 0; i < a.segments().size(); i++) {
+                            Segment x = a.segments().get(i);
+                            Segment y = b.segments().get(i);
+                            assertEquals(x.seriesId, y.seriesId);
+                            assertEquals(x.index, y.index);
+                            assertEquals(x.startTs, y.startTs);
+                            assertEquals(x.length(), y.length());
+                            for (int f = 0; f < 2; f++) {
+                                assertArrayEquals(x.values[f], y.values[f], 0.0);
+                            }
+                            assertArrayEquals(x.filled, y.filled);
+                            assertArrayEquals(x.rawRows, y.rawRows);
+                        }
+                    }
+                }
+            }
+        }
+    }
 }

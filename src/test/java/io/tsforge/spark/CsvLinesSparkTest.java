@@ -53,6 +53,9 @@ class CsvLinesSparkTest {
 
     String values = "v";
 
+    /** Whether {@link CsvLines} reads the file splits itself (else Spark's text rows). */
+    boolean expectSplits = true;
+
     Map<String, String> config(String path, String delimiter) {
         Map<String, String> m = new HashMap<>();
         m.put("input.path", path);
@@ -70,7 +73,9 @@ class CsvLinesSparkTest {
     void assertSameRows(String path, String delimiter) {
         var in = PrepareConfig.from(Config.of(config(path, delimiter))).input();
         List<Row> spark1 = RawInput.read(spark, in).orderBy("_ord").collectAsList();
-        List<Row> ours = CsvLines.open(spark, in).raw(spark).orderBy("_ord").collectAsList();
+        CsvLines csv = CsvLines.open(spark, in);
+        assertEquals(expectSplits, csv.readsSplits(), "the file splits read directly");
+        List<Row> ours = csv.raw(spark).orderBy("_ord").collectAsList();
         assertTrue(spark1.size() > 0);
         assertEquals(spark1.size(), ours.size(), () -> "rows: Spark's " + spark1 + "\nours " + ours);
         for (int i = 0; i < spark1.size(); i++) {
@@ -124,6 +129,36 @@ class CsvLinesSparkTest {
         String dir = tmp.resolve("in").toString();
         assertSameRows(dir, ",");
         withSplits(37, () -> assertSameRows(dir, ","));
+    }
+
+    @Test
+    void sameRowsThroughSparksTextRowsWhenCorruptFilesAreSkipped() throws IOException {
+        write("a.csv", A);
+        write("b.csv", B);
+        String dir = tmp.resolve("in").toString();
+        String key = "spark.sql.files.ignoreCorruptFiles";
+        String before = spark.conf().get(key);
+        spark.conf().set(key, "true");
+        expectSplits = false;
+        try {
+            assertSameRows(dir, ",");
+            withSplits(16, () -> assertSameRows(dir, ","));
+        } finally {
+            spark.conf().set(key, before);
+        }
+    }
+
+    @Test
+    void sameRowsFromGzipFiles() throws IOException {
+        Path d = tmp.resolve("in");
+        Files.createDirectories(d);
+        for (String[] f : new String[][]{{"a.csv.gz", A}, {"b.csv.gz", B}}) {
+            try (var out = new java.util.zip.GZIPOutputStream(Files.newOutputStream(d.resolve(f[0])))) {
+                out.write(f[1].getBytes(StandardCharsets.UTF_8));
+            }
+        }
+        assertSameRows(d.toString(), ",");
+        withSplits(16, () -> assertSameRows(d.toString(), ","));
     }
 
     @Test

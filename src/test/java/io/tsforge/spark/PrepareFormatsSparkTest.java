@@ -85,6 +85,38 @@ class PrepareFormatsSparkTest {
         assertEquals(99.0, (double) first.getAs("v"), 0.0, "series.duplicates=last keeps the later reading");
     }
 
+    /**
+     * Duplicates across two CSV files resolve in input order, file name first: the larger file b.csv is Spark's first
+     * partition (splits are sorted by size), so its row ids sort before a.csv's and only the file rank puts a.csv first.
+     */
+    @Test
+    void csvDuplicatesAcrossFilesFollowTheFileOrder() throws IOException {
+        Path dir = Files.createDirectories(tmp.resolve("in"));
+        long t0 = 1_704_067_200L;
+        List<String> a = new ArrayList<>(List.of("id,ts,v"));
+        a.add("s," + t0 + ",1.5");
+        a.add("s," + t0 + ",2.5");                        // within a.csv: later than 1.5
+        List<String> b = new ArrayList<>(List.of("id,ts,v"));
+        for (int h = 1; h < 40; h++) {
+            b.add("s," + (t0 + h * 3600) + "," + h);
+        }
+        b.add("s," + t0 + ",7.5");                        // b.csv comes after a.csv: the last reading of t0
+        Files.write(dir.resolve("a.csv"), a);
+        Files.write(dir.resolve("b.csv"), b);
+        for (String[] expect : new String[][]{{"first", "1.5"}, {"last", "7.5"}}) {
+            Map<String, String> m = base(dir.toString(), "csv");
+            m.put("series.duplicates", expect[0]);
+            m.put("output.dir", tmp.resolve("out-" + expect[0]).toString());
+            RunReport r = run(m);
+            assertEquals(42L, r.count("rows_in"));
+            assertEquals(2L, r.count("rows_duplicate"));
+            Row first = spark.read().parquet(tmp.resolve("out-" + expect[0] + "/prepared/series").toString())
+                    .orderBy("timestamp").first();
+            assertEquals(Double.parseDouble(expect[1]), (double) first.getAs("v"), 0.0,
+                    "series.duplicates=" + expect[0]);
+        }
+    }
+
     @Test
     void parquetWithTypedColumnsMeanDuplicatesAndAConstantSeries() {
         StructType schema = DataTypes.createStructType(List.of(
@@ -150,6 +182,72 @@ class PrepareFormatsSparkTest {
         List<Row> shortWindows = spark.read().parquet(tmp.resolve("out/prepared/windows").toString())
                 .filter(col("series_id").equalTo("short")).orderBy("origin").collectAsList();
         assertEquals(List.of(2, 3), shortWindows.stream().map(w -> (Integer) w.getAs("history")).toList());
+    }
+
+    /** Every file under a folder (write ids replaced, no checksum files), sorted. */
+    static List<String> files(Path dir) throws IOException {
+        try (var walk = Files.walk(dir)) {
+            return walk.filter(Files::isRegularFile).map(p -> dir.relativize(p).toString()
+                            .replaceAll("-[0-9a-f-]{36}-", "-ID-"))
+                    .filter(n -> !n.endsWith(".crc") && !n.equals("_summary.json")).sorted().toList();
+        }
+    }
+
+    /**
+     * prepare's outputs as the direct writer leaves them and as Spark's writers leave them (forced by a Parquet
+     * setting the direct writer leaves to Spark, one that changes nothing in Spark's files): the same files and rows.
+     */
+    void sameOutputsAsSparksWriters(Map<String, String> m) throws IOException {
+        Path direct = tmp.resolve("direct");
+        Path viaSpark = tmp.resolve("spark");
+        m.put("output.dir", direct.toString());
+        run(m);
+        m.put("output.dir", viaSpark.toString());
+        spark.conf().set("parquet.summary.metadata.level", "NONE");
+        try {
+            assertTrue(PreparedWriter.unsupported(spark) != null);
+            run(m);
+        } finally {
+            spark.conf().unset("parquet.summary.metadata.level");
+        }
+        assertEquals(files(viaSpark.resolve("prepared")), files(direct.resolve("prepared")));
+        for (String d : List.of("series", "segments", "windows")) {
+            Path a = viaSpark.resolve("prepared").resolve(d);
+            Path b = direct.resolve("prepared").resolve(d);
+            if (files(a).stream().noneMatch(n -> n.contains("part-"))) {
+                continue;  // windows/ of no window: no file for Spark to read a schema from (as before)
+            }
+            boolean csv = d.equals("series") && "csv".equals(m.get("output.format"));
+            Dataset<Row> x = csv ? spark.read().option("header", "true").csv(a.toString())
+                    : spark.read().parquet(a.toString());
+            Dataset<Row> y = csv ? spark.read().option("header", "true").csv(b.toString())
+                    : spark.read().parquet(b.toString());
+            assertEquals(x.count(), y.count(), d);
+            assertEquals(0, x.exceptAll(y).count(), d);
+            assertEquals(0, y.exceptAll(x).count(), d);
+        }
+    }
+
+    @Test
+    void theDirectWriterLeavesWhatSparksWritersLeave() throws IOException {
+        List<String> lines = new ArrayList<>(List.of("id,ts,v"));
+        for (int h = 0; h < 40; h++) {
+            lines.add("long," + hour(h) + "," + Math.sin(h));
+        }
+        for (int h = 0; h < 5; h++) {
+            lines.add("short," + hour(h) + "," + h);
+        }
+        Path f = tmp.resolve("in.csv");
+        Files.write(f, lines);
+        Map<String, String> m = base(f.toString(), "csv");
+        sameOutputsAsSparksWriters(m);
+        m.put("output.format", "csv");
+        sameOutputsAsSparksWriters(m);
+        // no window at all: windows/ is the partitioned write of nothing, through Spark in both
+        Files.write(f, lines.subList(0, 6));
+        m.remove("output.format");
+        sameOutputsAsSparksWriters(m);
+        assertTrue(Files.exists(tmp.resolve("direct/prepared/windows/_SUCCESS")));
     }
 
     @Test

@@ -4,8 +4,8 @@
 #   prepare   rows/s on generated data against two floors on the same file: Spark's CSV count() ("bare count": splits
 #             lines, converts no field) and a "bare scan" that parses every field prepare needs (series id, timestamp
 #             as long, each value as double) and aggregates them (io.tsforge.bench.PrepareBench bare|scan|prepare);
-#   training  samples/s and validation MSE (final, and the mean over the timed epochs: the final one swings by +-15 %
-#             from epoch to epoch) on shared/BENCHMARKS.md section 3 ("sine": 3,975 windows of 24 x 1,
+#   training  samples/s and validation MSE (final; the mean over the timed epochs, since the final one swings by
+#             +-15 % from epoch to epoch; the lowest of all epochs with its epoch, which train's early stopping keeps) on shared/BENCHMARKS.md section 3 ("sine": 3,975 windows of 24 x 1,
 #             LSTM 32, Adam 1e-2, minibatch 32): DL4J MultiLayerNetwork.fit in one JVM, Spark parameter averaging on
 #             local[2] (io.tsforge.bench.TrainBench), and the PyTorch reference jobs/bench/torch_reference.py on 1 and
 #             2 threads when a python that imports torch exists; BENCH_LARGE=1 adds the 2 x 128 / lookback 168 network.
@@ -104,7 +104,7 @@ IFS='|' read -r load_start load_end elapsed run_date < "$work/run.info"
   echo "$load_end at the end, $elapsed s in all. Peak memory is each run's maximum RSS. Prepare's rows also give the"
   echo "CPU seconds of the measured run (all threads), steadier than wall time on a shared machine."
   echo
-  echo "| run | work | throughput | seconds | validation MSE: final (mean of timed epochs) | peak RSS | ratio |"
+  echo "| run | work | throughput | seconds | validation MSE: final (mean of timed epochs; lowest, at epoch) | peak RSS | ratio |"
   echo "|---|---|---|---|---|---|---|"
   bare_rps=$(field prepare-bare rows_per_s); scan_rps=$(field prepare-scan rows_per_s)
   prep_rps=$(field prepare-prepare rows_per_s); rows=$(field prepare-prepare rows)
@@ -152,7 +152,8 @@ IFS='|' read -r load_start load_end elapsed run_date < "$work/run.info"
       fi
       e="$epochs"; wu="$warmup"; [ "$w" = large ] && { e="${BENCH_LARGE_EPOCHS:-2}"; wu=1; }
       echo "| train $w: $label | 3975 windows x $e epochs (first $wu untimed) | $sps samples/s | $spe s/epoch |" \
-           "$(field "$n" val_mse) ($(field "$n" val_mse_mean)) | $(rss "$n") MB | $ratio |"
+           "$(field "$n" val_mse) ($(field "$n" val_mse_mean); $(field "$n" val_mse_best) at epoch $(field "$n" best_epoch)) |" \
+           "$(rss "$n") MB | $ratio |"
     done
   done
   sed -n 's/^forecast  *windows  *\([0-9]*\)  *\([0-9]*\)  *\([0-9]*\).*/| forecast (backtest, every test origin) | \1 windows | \2 windows\/s | | | \3 MB | |/p' "$work/score.out"

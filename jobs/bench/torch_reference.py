@@ -164,11 +164,13 @@ def main():
               % (e + 1, seconds[-1], cpu[-1], last_loss, val))
     steady = sum(seconds[warmup:]) / (epochs - warmup)
     val_mean = sum(vals[warmup:]) / (epochs - warmup)
+    best = min(range(epochs), key=lambda k: vals[k])  # the lowest over all epochs, with its epoch
     steady_cpu = sum(cpu[warmup:]) / (epochs - warmup)
     print("RESULT workload=%s impl=torch-%s batch=%d batches_per_epoch=%d seconds_per_epoch=%.2f "
-          "cpu_seconds_per_epoch=%.2f train_loss=%.5f val_mse=%.6f val_mse_mean=%.6f omp=%d"
+          "cpu_seconds_per_epoch=%.2f train_loss=%.5f val_mse=%.6f val_mse_mean=%.6f val_mse_best=%.6f best_epoch=%d "
+          "omp=%d"
           % (workload, torch.__version__ + os.environ.get("TORCH_IMPL_SUFFIX", ""), batch, count, steady, steady_cpu, last_loss, val,
-             val_mean, threads))
+             val_mean, vals[best], best + 1, threads))
 
 
 if __name__ == "__main__":

@@ -108,14 +108,21 @@ public final class TrainBench {
             // epochs is the steadier comparison
             double valMean = g.valMse.subList(warmup, epochs).stream().mapToDouble(Double::doubleValue).average()
                     .orElse(Double.NaN);
+            // the lowest over all epochs, as train's early stopping keeps the best epoch's network
+            int best = 0;
+            for (int e = 1; e < epochs; e++) {
+                best = g.valMse.get(e) < g.valMse.get(best) ? e : best;
+            }
             System.out.printf(Locale.ROOT, "RESULT workload=%s mode=%s impl=%s batch=%d workers=%d windows=%d "
                             + "seconds_per_epoch=%.2f cpu_seconds_per_epoch=%.2f windows_per_s=%.0f "
-                            + "windows_per_cpu_s=%.0f val_mse=%.6f val_mse_mean=%.6f rss_peak_mb=%d omp=%s "
+                            + "windows_per_cpu_s=%.0f val_mse=%.6f val_mse_mean=%.6f val_mse_best=%.6f best_epoch=%d "
+                            + "rss_peak_mb=%d omp=%s "
                             + "fitted_per_epoch=%.0f "
                             + "fitted_per_cpu_s=%.0f averaging=%d prefetch=%d storage=%s warmup_epochs=%d "
                             + "interleaved=%b%n",
                     w.name(), g.name, impl, batch, g.fitted == null ? 1 : workers, windows, steady, steadyCpu,
-                    windows / steady, windows / steadyCpu, g.valMse.get(epochs - 1), valMean, PrepareBench.rssPeakMb(),
+                    windows / steady, windows / steadyCpu, g.valMse.get(epochs - 1), valMean, g.valMse.get(best), best + 1,
+                    PrepareBench.rssPeakMb(),
                     System.getenv("OMP_NUM_THREADS"), fittedPerEpoch, fittedPerEpoch / steadyCpu,
                     w.cfg().dist().averagingFrequency(), w.cfg().dist().prefetch(), w.cfg().dist().storage(), warmup,
                     engines.size() > 1);

@@ -121,8 +121,8 @@ public final class TrainBench {
                             + "fitted_per_cpu_s=%.0f averaging=%d prefetch=%d storage=%s warmup_epochs=%d "
                             + "interleaved=%b%n",
                     w.name(), g.name, impl, batch, g.fitted == null ? 1 : workers, windows, steady, steadyCpu,
-                    windows / steady, windows / steadyCpu, g.valMse.get(epochs - 1), valMean, g.valMse.get(best), best + 1,
-                    PrepareBench.rssPeakMb(),
+                    windows / steady, windows / steadyCpu, g.valMse.get(epochs - 1), valMean, g.valMse.get(best),
+                    best + 1, PrepareBench.rssPeakMb(),
                     System.getenv("OMP_NUM_THREADS"), fittedPerEpoch, fittedPerEpoch / steadyCpu,
                     w.cfg().dist().averagingFrequency(), w.cfg().dist().prefetch(), w.cfg().dist().storage(), warmup,
                     engines.size() > 1);

@@ -87,7 +87,8 @@ class PrepareFormatsSparkTest {
 
     /**
      * Duplicates across two CSV files resolve in input order, file name first: the larger file b.csv is Spark's first
-     * partition (splits are sorted by size), so its row ids sort before a.csv's and only the file rank puts a.csv first.
+     * partition (splits are sorted by size), so its row ids sort before a.csv's and only the file rank puts a.csv
+     * first.
      */
     @Test
     void csvDuplicatesAcrossFilesFollowTheFileOrder() throws IOException {

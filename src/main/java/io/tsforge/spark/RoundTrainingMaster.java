@@ -116,11 +116,7 @@ public final class RoundTrainingMaster extends ParameterAveragingTrainingMaster 
 
     @Override
     protected void executeTrainingDirect(SparkDl4jMultiLayer network, JavaRDD<DataSet> data) {
-        if (data.getNumPartitions() != partitionSizes.length) {
-            throw new IllegalArgumentException("the training RDD has " + data.getNumPartitions() + " partitions but "
-                    + partitionSizes.length + " partition sizes were given");
-        }
-        long[] offsets = offsets();
+        long[] offsets = offsets(data);
         long n = offsets[partitionSizes.length];
         if (n == 0) {
             return;
@@ -175,8 +171,12 @@ public final class RoundTrainingMaster extends ParameterAveragingTrainingMaster 
         return mode;
     }
 
-    /** The first minibatch index of each partition, and their total in the last element. */
-    private long[] offsets() {
+    /** The first minibatch index of each partition of {@code data}, and their total in the last element. */
+    private long[] offsets(JavaRDD<DataSet> data) {
+        if (data.getNumPartitions() != partitionSizes.length) {
+            throw new IllegalArgumentException("the training RDD has " + data.getNumPartitions() + " partitions but "
+                    + partitionSizes.length + " partition sizes were given");
+        }
         long[] offsets = new long[partitionSizes.length + 1];
         for (int p = 0; p < partitionSizes.length; p++) {
             offsets[p + 1] = offsets[p] + partitionSizes[p];
@@ -205,11 +205,7 @@ public final class RoundTrainingMaster extends ParameterAveragingTrainingMaster 
                       boolean trainLoss, int scoreBatch, int from, int to,
                       java.util.function.IntFunction<? extends ParameterAveragingTrainingMaster> masters,
                       EpochLoop.Listener listener) throws Exception {
-        if (data.getNumPartitions() != partitionSizes.length) {
-            throw new IllegalArgumentException("the training RDD has " + data.getNumPartitions() + " partitions but "
-                    + partitionSizes.length + " partition sizes were given");
-        }
-        long[] offsets = offsets();
+        long[] offsets = offsets(data);
         long n = offsets[partitionSizes.length];
         if (n == 0 || from >= to || effectiveMode(data.context()) != ConfigKeys.AveragingRounds.RPC) {
             return false;

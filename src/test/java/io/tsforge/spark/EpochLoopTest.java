@@ -5,19 +5,16 @@ import io.tsforge.jobs.TrainJob;
 import io.tsforge.model.NetworkFactory;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
-import org.deeplearning4j.nn.api.Model;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.deeplearning4j.spark.api.TrainingHook;
 import org.deeplearning4j.spark.impl.multilayer.SparkDl4jMultiLayer;
 import org.deeplearning4j.spark.impl.paramavg.ParameterAveragingTrainingMaster;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.dataset.DataSet;
-import org.nd4j.linalg.dataset.api.MultiDataSet;
 
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.IntFunction;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -156,37 +153,6 @@ class EpochLoopTest {
         train.unpersist(false);
     }
 
-    /** Fails worker 1 once in this JVM at its {@code update}-th minibatch of the job. */
-    static final class FailOnce implements TrainingHook {
-        static final AtomicBoolean FAILED = new AtomicBoolean();
-        private final int update;
-        private int updates;
-
-        FailOnce(int update) {
-            this.update = update;
-        }
-
-        @Override
-        public void preUpdate(org.nd4j.linalg.dataset.api.DataSet d, Model m) {
-        }
-
-        @Override
-        public void postUpdate(org.nd4j.linalg.dataset.api.DataSet d, Model m) {
-            if (org.apache.spark.TaskContext.get().partitionId() == 1 && ++updates == update
-                    && FAILED.compareAndSet(false, true)) {
-                throw new IllegalStateException("worker 1 fails once");
-            }
-        }
-
-        @Override
-        public void preUpdate(MultiDataSet d, Model m) {
-        }
-
-        @Override
-        public void postUpdate(MultiDataSet d, Model m) {
-        }
-    }
-
     @Test
     void aJobFailingInALaterEpochRunsAgainFromTheLastEndedEpoch() throws Exception {
         JavaSparkContext jsc = JavaSparkContext.fromSparkContext(SparkTestSession.get().sparkContext());
@@ -198,16 +164,16 @@ class EpochLoopTest {
         List<Integer> ended = new ArrayList<>();
         long retries = RpcRounds.EPOCH_RETRIES.get();
         long jobs = RpcRounds.JOBS.get();
-        FailOnce.FAILED.set(false);
+        RoundTrainingMasterTest.FAILED_ONCE.set(false);
         // worker 1 fits 11 or 12 minibatches an epoch: its 15th is in the second epoch
         jsc.setLocalProperty(RpcRounds.ATTEMPTS_PROPERTY, "2");
         try {
-            EpochLoop.run(jsc, net, masters("rpc", sizes, new FailOnce(15)), train, null, false, SCORE_BATCH, 0,
+            EpochLoop.run(jsc, net, masters("rpc", sizes, new RoundTrainingMasterTest.FailWorker1(15, true)), train, null, false, SCORE_BATCH, 0,
                     EPOCHS, e -> ended.add(e.epoch()));
         } finally {
             jsc.setLocalProperty(RpcRounds.ATTEMPTS_PROPERTY, null);
         }
-        assertTrue(FailOnce.FAILED.get(), "the hook failed a task");
+        assertTrue(RoundTrainingMasterTest.FAILED_ONCE.get(), "the hook failed a task");
         assertEquals(1, RpcRounds.EPOCH_RETRIES.get() - retries);
         assertEquals(2, RpcRounds.JOBS.get() - jobs);
         assertEquals(List.of(0, 1, 2), ended, "every epoch ends once");

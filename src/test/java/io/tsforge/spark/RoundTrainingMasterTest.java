@@ -410,17 +410,23 @@ class RoundTrainingMasterTest {
         assertNotNull(send(second, new RpcRounds.Contribution(0, 0, 0, 1, null, null, 0)).failure);
     }
 
-    /** Fails worker 1 at its fourth minibatch (its second round), once worker 0 is waiting for that round's average. */
     /**
-     * Worker 1 fails in its second round: in every task, or ({@code once}) only the first time in this JVM (local mode:
-     * the tasks run here), so that an epoch's first job fails and a second one does not.
+     * Worker 1 fails at its {@code update}-th minibatch of a task: in every task, or ({@code once}) only the first time
+     * in this JVM (local mode: the tasks run here), so that a first job fails and a second one does not.
      */
-    static final class FailSecondRound implements TrainingHook {
+    static final class FailWorker1 implements TrainingHook {
+        private final int update;
         private final boolean once;
         private int updates;
 
-        FailSecondRound(boolean once) {
+        FailWorker1(int update, boolean once) {
+            this.update = update;
             this.once = once;
+        }
+
+        /** At its fourth minibatch, its second round (worker 0 then waits for that round's average). */
+        static FailWorker1 inSecondRound(boolean once) {
+            return new FailWorker1(4, once);
         }
 
         @Override
@@ -429,7 +435,7 @@ class RoundTrainingMasterTest {
 
         @Override
         public void postUpdate(org.nd4j.linalg.dataset.api.DataSet d, Model m) {
-            if (org.apache.spark.TaskContext.get().partitionId() == 1 && ++updates == 4
+            if (org.apache.spark.TaskContext.get().partitionId() == 1 && ++updates == update
                     && (!once || FAILED_ONCE.compareAndSet(false, true))) {
                 throw new IllegalStateException(once ? "worker 1 fails once" : "worker 1 fails");
             }
@@ -444,7 +450,7 @@ class RoundTrainingMasterTest {
         }
     }
 
-    /** Set by {@link FailSecondRound} when it has failed its one task. */
+    /** Set by {@link FailWorker1} when it has failed its one task. */
     static final java.util.concurrent.atomic.AtomicBoolean FAILED_ONCE = new java.util.concurrent.atomic.AtomicBoolean();
 
     @Test
@@ -455,7 +461,7 @@ class RoundTrainingMasterTest {
         TrainConfig cfg = tinyConfig("rpc");
         var net = NetworkFactory.network(cfg);
         ParameterAveragingTrainingMaster m = io.tsforge.jobs.TrainJob.trainingMaster(cfg, 2, 0, sizes);
-        m.addHook(new FailSecondRound(false));
+        m.addHook(FailWorker1.inSecondRound(false));
         // a deadlock guard, not a speed target: a worker left waiting would hold its slot for a day
         org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(java.time.Duration.ofMinutes(5), () -> {
             Exception e = assertThrows(Exception.class, () -> new SparkDl4jMultiLayer(jsc, net, m).fit(rdd));
@@ -480,7 +486,7 @@ class RoundTrainingMasterTest {
         new SparkDl4jMultiLayer(jsc, reference, io.tsforge.jobs.TrainJob.trainingMaster(cfg, 2, 0, sizes)).fit(rdd);
         var net = NetworkFactory.network(cfg);
         ParameterAveragingTrainingMaster m = io.tsforge.jobs.TrainJob.trainingMaster(cfg, 2, 0, sizes);
-        m.addHook(new FailSecondRound(true));
+        m.addHook(FailWorker1.inSecondRound(true));
         FAILED_ONCE.set(false);
         long retries = RpcRounds.EPOCH_RETRIES.get();
         org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(java.time.Duration.ofMinutes(5), () -> {

@@ -9,6 +9,9 @@
 #             LSTM 32, Adam 1e-2, minibatch 32): DL4J MultiLayerNetwork.fit in one JVM, Spark parameter averaging on
 #             local[2] (io.tsforge.bench.TrainBench), and the PyTorch reference jobs/bench/torch_reference.py on 1 and
 #             2 threads when a python that imports torch exists; BENCH_LARGE=1 adds the 2 x 128 / lookback 168 network.
+#             "pair" runs two fits at once on two threads, each on half of the minibatches, never averaged: the CPU per
+#             sample any 2-worker training pays here for two busy cores, against which Spark's averaging is also
+#             shown (its validation MSE is of a network that saw half the data);
 #             Every engine runs BENCH_EPOCHS epochs and is timed over those after the first BENCH_WARMUP: DL4J's
 #             epochs take ~0.15 s here, so BENCHMARKS.md's 5 epochs (4 timed) measured mostly JIT warm-up, and the
 #             same 5-epoch run varied 2x from run to run;
@@ -75,7 +78,7 @@ done
 # --- training ---
 for w in "${workloads[@]}"; do
   e="$epochs"; wu="$warmup"; [ "$w" = large ] && { e="${BENCH_LARGE_EPOCHS:-2}"; wu=1; }
-  for mode in local spark; do
+  for mode in local spark pair; do
     # shellcheck disable=SC2086
     run "train-$w-$mode" java $opens -Xmx3g -Dbench.warmupEpochs="$wu" $jvm_opts -cp "$jar" \
       io.tsforge.bench.TrainBench "$mode" "$w" "$e" "$batch" 2 "${BENCH_LSTM:-fused}"
@@ -126,12 +129,13 @@ IFS='|' read -r load_start load_end elapsed run_date < "$work/run.info"
       t1=$(awk -v s="$(field "train-$w-torch1" seconds_per_epoch)" 'BEGIN {printf "%.0f", 3975 / s}')
       t2=$(awk -v s="$(field "train-$w-torch2" seconds_per_epoch)" 'BEGIN {printf "%.0f", 3975 / s}')
     fi
-    for mode in local spark torch1 torch2; do
+    for mode in local spark pair torch1 torch2; do
       n="train-$w-$mode"
       [ -f "$work/$n.out" ] || continue
       case $mode in
         local) label="DL4J \`fit\`, one JVM, 1 thread"; ref="$t1"; reflabel="1-thread" ;;
         spark) label="Spark parameter averaging, \`local[2]\`"; ref="$t2"; reflabel="2-thread" ;;
+        pair) label="two DL4J \`fit\`s at once, never averaged, each on half (the CPU floor of 2 workers)"; ref="" ;;
         torch1) label="PyTorch reference, 1 thread"; ref="" ;;
         torch2) label="PyTorch reference, 2 threads"; ref="" ;;
       esac
@@ -149,6 +153,14 @@ IFS='|' read -r load_start load_end elapsed run_date < "$work/run.info"
         ratio="${ratio:+$ratio; }$(awk -v a="$sps" -v b="$(field "train-$w-local" windows_per_s)" \
           -v ac="$(field "$n" windows_per_cpu_s)" -v bc="$(field "train-$w-local" windows_per_cpu_s)" \
           'BEGIN {printf "%.2fx fit time per sample, %.2fx fit CPU per sample", b / a, bc / ac}')"
+        if [ -f "$work/train-$w-pair.out" ]; then
+          ratio="$ratio$(awk -v ac="$(field "$n" windows_per_cpu_s)" -v pc="$(field "train-$w-pair" windows_per_cpu_s)" \
+            'BEGIN {printf ", %.2fx the pair'"'"'s CPU per sample", pc / ac}')"
+        fi
+      fi
+      if [ "$mode" = pair ] && [ -f "$work/train-$w-local.out" ]; then
+        ratio=$(awk -v ac="$(field "$n" windows_per_cpu_s)" -v bc="$(field "train-$w-local" windows_per_cpu_s)" \
+          'BEGIN {printf "%.2fx fit CPU per sample", bc / ac}')
       fi
       e="$epochs"; wu="$warmup"; [ "$w" = large ] && { e="${BENCH_LARGE_EPOCHS:-2}"; wu=1; }
       echo "| train $w: $label | 3975 windows x $e epochs (first $wu untimed) | $sps samples/s | $spe s/epoch |" \

@@ -29,15 +29,18 @@ import java.util.Random;
  * on identical minibatches so that only the training engine differs. Prints one line per epoch and a RESULT line:
  * seconds per epoch after the first, windows per second, final validation MSE, peak RSS.
  *
- * <p>{@code TrainBench MODE DATA [epochs] [batch] [workers] [impl]} with MODE {@code local | spark} and DATA {@code sine}
- * (the reference workload of shared/BENCHMARKS.md: 3,975 windows of 24 steps x 1 feature, LSTM 32, Adam 1e-2) or a
- * path to ETTh1.csv (OT only, Informer split, lookback 96, horizon 24, LSTM 64), or {@code large} (the sine workload
- * with 2 x 128 units and lookback 168, as torch_reference.py's and LstmBench's), and impl the
- * {@code model.lstmImplementation} ({@code dl4j} by default, or {@code fused}). Besides wall time it prints the process
+ * <p>{@code TrainBench MODE DATA [epochs] [batch] [workers] [impl]} with MODE {@code local | spark | both | pair}
+ * ({@code both}: local and spark interleaved in one JVM; {@code pair}: two unaveraged fits at once, see
+ * {@link #pair}) and DATA {@code sine} (the reference workload of shared/BENCHMARKS.md: 3,975 windows of 24 steps x 1
+ * feature, LSTM 32, Adam 1e-2) or a path to ETTh1.csv (OT only, Informer split, lookback 96, horizon 24, LSTM 64), or
+ * {@code large} (the sine workload with 2 x 128 units and lookback 168, as torch_reference.py's and LstmBench's), and
+ * impl the {@code model.lstmImplementation} ({@code dl4j} by default, or {@code fused}). Besides wall time it prints
+ * the process
  * CPU seconds per epoch (all threads): on a shared machine CPU seconds per window is the fairer overhead measure.
  * {@code -Dbench.averagingFrequency=N} (default 5) sets {@code train.averagingFrequency}; {@code -Dbench.set=k=v,k=v}
  * sets further config keys (prefetch, storage level, train.averagingRounds, ...); {@code -Dbench.kryo=false} runs
- * Spark with its Java serializer instead of Kryo.
+ * Spark with its Java serializer instead of Kryo; {@code -Dbench.shuffleSeed=N} (default 1) seeds fit's minibatch
+ * order.
  */
 public final class TrainBench {
 
@@ -65,6 +68,9 @@ public final class TrainBench {
         SparkSession spark = null;
         if (mode.equals("local") || mode.equals("both")) {
             engines.add(local(w));
+        }
+        if (mode.equals("pair")) {
+            engines.add(pair(w));
         }
         if (mode.equals("spark") || mode.equals("both")) {
             // -Dbench.kryo=false: Spark's Java serializer instead of Kryo with ND4J's registrator (the jobs' setting)
@@ -120,7 +126,7 @@ public final class TrainBench {
                             + "fitted_per_epoch=%.0f "
                             + "fitted_per_cpu_s=%.0f averaging=%d prefetch=%d storage=%s warmup_epochs=%d "
                             + "interleaved=%b%n",
-                    w.name(), g.name, impl, batch, g.fitted == null ? 1 : workers, windows, steady, steadyCpu,
+                    w.name(), g.name, impl, batch, g.fitted == null ? g.threads : workers, windows, steady, steadyCpu,
                     windows / steady, windows / steadyCpu, g.valMse.get(epochs - 1), valMean, g.valMse.get(best),
                     best + 1, PrepareBench.rssPeakMb(),
                     System.getenv("OMP_NUM_THREADS"), fittedPerEpoch, fittedPerEpoch / steadyCpu,
@@ -183,6 +189,8 @@ public final class TrainBench {
         final java.util.concurrent.atomic.AtomicLong taskCpuNanos = new java.util.concurrent.atomic.AtomicLong();
         final List<String> breakdown = new ArrayList<>();
         final Map<String, Long> threadTicks = new HashMap<>();
+        /** Threads fitting at once (Spark's engine: its workers). */
+        int threads = 1;
 
         Engine(String name, MultiLayerNetwork net) {
             this.name = name;
@@ -197,7 +205,9 @@ public final class TrainBench {
     /** Single-JVM {@code fit} over the minibatches, shuffled every epoch. */
     static Engine local(Workload w) {
         List<DataSet> order = new ArrayList<>(w.train());
-        Random rnd = new Random(1);
+        // -Dbench.shuffleSeed: the seed of fit's minibatch order (1 by default; -Dbench.set=train.seed=N sets the
+        // initial weights' seed and Spark's deal), for runs over several seeds
+        Random rnd = new Random(Long.getLong("bench.shuffleSeed", 1L));
         return new Engine("local", NetworkFactory.network(w.cfg())) {
             @Override
             void epoch(int e) {
@@ -211,6 +221,55 @@ public final class TrainBench {
                         / 1e9));
             }
         };
+    }
+
+    /**
+     * Two independent {@code fit}s at once on two threads, each over every other minibatch of the epoch's shuffled
+     * order, and never averaged: what any two-worker data-parallel training pays on this machine for running two
+     * threads at once (shared caches and memory bandwidth, the host's clock) and nothing else, i.e. the floor of
+     * Spark's CPU per sample on {@code local[2]}. The validation MSE printed is the first network's, which sees half
+     * the data.
+     */
+    static Engine pair(Workload w) {
+        List<DataSet> order = new ArrayList<>(w.train());
+        Random rnd = new Random(Long.getLong("bench.shuffleSeed", 1L));
+        MultiLayerNetwork second = NetworkFactory.network(w.cfg());
+        java.util.concurrent.atomic.AtomicInteger named = new java.util.concurrent.atomic.AtomicInteger();
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(2, r -> {
+            Thread t = new Thread(r, "pair-fit-" + named.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        });
+        Engine g = new Engine("pair", NetworkFactory.network(w.cfg())) {
+            @Override
+            void epoch(int e) {
+                Collections.shuffle(order, rnd);
+                MultiLayerNetwork[] nets = {net, second};
+                List<java.util.concurrent.Future<Long>> fits = new ArrayList<>();
+                for (int k = 0; k < 2; k++) {
+                    int first = k;
+                    fits.add(pool.submit(() -> {
+                        long m0 = THREADS.getCurrentThreadCpuTime();
+                        for (int i = first; i < order.size(); i += 2) {
+                            nets[first].fit(order.get(i));
+                        }
+                        nets[first].incrementEpochCount();
+                        return THREADS.getCurrentThreadCpuTime() - m0;
+                    }));
+                }
+                double cpu = 0;
+                for (var f : fits) {
+                    try {
+                        cpu += f.get() / 1e9;
+                    } catch (InterruptedException | java.util.concurrent.ExecutionException x) {
+                        throw new IllegalStateException("pair fit failed: " + x, x);
+                    }
+                }
+                breakdown.add(String.format(Locale.ROOT, "fits %.2f s (both threads)", cpu));
+            }
+        };
+        g.threads = 2;
+        return g;
     }
 
     /**

@@ -35,8 +35,8 @@ import java.util.Random;
  * feature, LSTM 32, Adam 1e-2) or a path to ETTh1.csv (OT only, Informer split, lookback 96, horizon 24, LSTM 64), or
  * {@code large} (the sine workload with 2 x 128 units and lookback 168, as torch_reference.py's and LstmBench's), and
  * impl the {@code model.lstmImplementation} ({@code dl4j} by default, or {@code fused}). Besides wall time it prints
- * the process
- * CPU seconds per epoch (all threads): on a shared machine CPU seconds per window is the fairer overhead measure.
+ * the process CPU seconds per epoch (all threads): on a shared machine CPU seconds per window is the fairer overhead
+ * measure.
  * {@code -Dbench.averagingFrequency=N} (default 5) sets {@code train.averagingFrequency}; {@code -Dbench.set=k=v,k=v}
  * sets further config keys (prefetch, storage level, train.averagingRounds, ...); {@code -Dbench.kryo=false} runs
  * Spark with its Java serializer instead of Kryo; {@code -Dbench.shuffleSeed=N} (default 1) seeds fit's minibatch
@@ -202,12 +202,18 @@ public final class TrainBench {
 
     static final java.lang.management.ThreadMXBean THREADS = java.lang.management.ManagementFactory.getThreadMXBean();
 
+    /**
+     * The generator of fit's minibatch order: {@code -Dbench.shuffleSeed} (1 by default; {@code
+     * -Dbench.set=train.seed=N} sets the initial weights' seed and Spark's deal), for runs over several seeds.
+     */
+    static Random shuffles() {
+        return new Random(Long.getLong("bench.shuffleSeed", 1L));
+    }
+
     /** Single-JVM {@code fit} over the minibatches, shuffled every epoch. */
     static Engine local(Workload w) {
         List<DataSet> order = new ArrayList<>(w.train());
-        // -Dbench.shuffleSeed: the seed of fit's minibatch order (1 by default; -Dbench.set=train.seed=N sets the
-        // initial weights' seed and Spark's deal), for runs over several seeds
-        Random rnd = new Random(Long.getLong("bench.shuffleSeed", 1L));
+        Random rnd = shuffles();
         return new Engine("local", NetworkFactory.network(w.cfg())) {
             @Override
             void epoch(int e) {
@@ -232,7 +238,7 @@ public final class TrainBench {
      */
     static Engine pair(Workload w) {
         List<DataSet> order = new ArrayList<>(w.train());
-        Random rnd = new Random(Long.getLong("bench.shuffleSeed", 1L));
+        Random rnd = shuffles();
         MultiLayerNetwork second = NetworkFactory.network(w.cfg());
         java.util.concurrent.atomic.AtomicInteger named = new java.util.concurrent.atomic.AtomicInteger();
         java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(2, r -> {

@@ -166,7 +166,7 @@ public final class TrainBench {
                 String stat = Files.readString(t.toPath().resolve("stat"));
                 int open = stat.indexOf('(');
                 int close = stat.lastIndexOf(')');
-                String name = stat.substring(open + 1, close).replaceAll("[0-9]+", "#").trim();
+                String name = digitsToHash(stat.substring(open + 1, close));
                 String[] f = stat.substring(close + 2).split(" ");
                 m.merge(name, Long.parseLong(f[11]) + Long.parseLong(f[12]), Long::sum);
             } catch (java.io.IOException | RuntimeException ex) {
@@ -174,6 +174,28 @@ public final class TrainBench {
             }
         }
         return m;
+    }
+
+    /**
+     * A thread name with each run of digits replaced by {@code #}, trimmed ("Executor task launch worker-12" ->
+     * "Executor task launch worker-#"). A plain loop rather than a regex: the bench reads every thread's name twice per
+     * epoch, and a regex's compilation by the JIT would land in the measured CPU of the engine with more threads.
+     */
+    static String digitsToHash(String name) {
+        StringBuilder b = new StringBuilder(name.length());
+        for (int i = 0; i < name.length(); i++) {
+            char c = name.charAt(i);
+            boolean digit = c >= '0' && c <= '9';
+            if (digit) {
+                char before = i == 0 ? ' ' : name.charAt(i - 1);
+                if (before < '0' || before > '9') {
+                    b.append('#');
+                }
+            } else {
+                b.append(c);
+            }
+        }
+        return b.toString().trim();
     }
 
     /** One training engine: its network, one epoch at a time, and its per-epoch figures. */

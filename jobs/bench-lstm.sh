@@ -16,17 +16,11 @@
 #   target/tsforge.jar), TSFORGE_JAVA_OPTS (default -Xmx3g).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-jar="$root/target/tsforge.jar"
-if [ -z "${TSFORGE_CP:-}" ]; then
-  [ -f "$jar" ] || (cd "$root" && mvn -q -B -DskipTests package) >&2
-fi
-cp="${TSFORGE_CP:-$jar}"
-opens="$(tr '\n' ' ' < "$root/jobs/jvm-opens")"
+# shellcheck source=jobs/_bench.sh
+source "$root/jobs/_bench.sh"
 epochs="${1:-5}"; batch="${2:-32}"; max="${3:-1000000}"
-python=""
-for p in ${PYTHON:-python3 /usr/bin/python3}; do
-  if command -v "$p" >/dev/null 2>&1 && "$p" -c 'import torch' 2>/dev/null; then python="$p"; break; fi
-done
+# shellcheck disable=SC2086
+python="$(torch_python ${PYTHON:-python3 /usr/bin/python3})"
 [ -n "$python" ] || echo "# no python that can import torch (Debian: apt-get install python3-torch): PyTorch skipped"
 results="$(mktemp)"; tmp="$(mktemp -d)"; trap 'rm -rf "$results" "$tmp"' EXIT
 openblas=""

@@ -14,12 +14,8 @@
 #        SEEDS_OUT (file that keeps the RESULT lines, default a temporary file)
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-jar="$root/target/tsforge.jar"
-if [ -z "${TSFORGE_CP:-}" ]; then
-  [ -f "$jar" ] || (cd "$root" && mvn -q -B -DskipTests package) >&2
-fi
-cp="${TSFORGE_CP:-$jar}"
-opens="$(tr '\n' ' ' < "$root/jobs/jvm-opens")"
+# shellcheck source=jobs/_bench.sh
+source "$root/jobs/_bench.sh"
 export OMP_NUM_THREADS="${OMP_NUM_THREADS:-1}"
 workload="${1:-sine}"; epochs="${2:-30}"; warmup="${3:-10}"; seeds="${4:-1 2 3 4 5 6}"
 batch="${BENCH_BATCH:-32}"
@@ -29,9 +25,7 @@ if [ "$epochs" -le "$warmup" ]; then
 fi
 torch_py="${TORCH_PYTHON:-}"
 if [ "${TORCH:-1}" != 0 ] && [ -z "$torch_py" ]; then
-  for p in /usr/bin/python3 python3; do
-    if command -v "$p" >/dev/null 2>&1 && "$p" -c 'import torch' 2>/dev/null; then torch_py="$p"; break; fi
-  done
+  torch_py="$(torch_python /usr/bin/python3 python3)"
 fi
 [ "${TORCH:-1}" = 0 ] && torch_py=""
 [ -z "$torch_py" ] && [ "${TORCH:-1}" != 0 ] && echo "# no python imports torch: PyTorch skipped" >&2

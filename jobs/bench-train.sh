@@ -12,12 +12,8 @@
 #   interleaved comparison, which also prints each engine's CPU by thread).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-jar="$root/target/tsforge.jar"
-if [ -z "${TSFORGE_CP:-}" ]; then
-  [ -f "$jar" ] || (cd "$root" && mvn -q -B -DskipTests package) >&2
-fi
-cp="${TSFORGE_CP:-$jar}"
-opens="$(tr '\n' ' ' < "$root/jobs/jvm-opens")"
+# shellcheck source=jobs/_bench.sh
+source "$root/jobs/_bench.sh"
 export OMP_NUM_THREADS="${OMP_NUM_THREADS:-1}"
 epochs="${1:-5}"; batch="${2:-32}"
 ett="${ETT:-$root/../shared/data/ett/ETTh1.csv}"

@@ -28,7 +28,8 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 jar="$root/target/tsforge.jar"
 [ -f "$jar" ] || (cd "$root" && mvn -q -B -DskipTests package) >&2
-opens="$(tr '\n' ' ' < "$root/jobs/jvm-opens")"
+# shellcheck source=jobs/_bench.sh
+source "$root/jobs/_bench.sh"
 series="${BENCH_SERIES:-1000}"; points="${BENCH_POINTS:-3000}"
 epochs="${BENCH_EPOCHS:-30}"; warmup="${BENCH_WARMUP:-10}"; batch="${BENCH_BATCH:-32}"
 read -r score_series score_points <<<"${BENCH_SCORE:-200 2000}"
@@ -38,11 +39,7 @@ jvm_opts="${TSFORGE_JAVA_OPTS:-}"
 export OMP_NUM_THREADS="${OMP_NUM_THREADS:-1}"
 
 torch_py="${TORCH_PYTHON:-}"
-if [ -z "$torch_py" ]; then
-  for p in /usr/bin/python3 python3; do
-    if command -v "$p" >/dev/null 2>&1 && "$p" -c 'import torch' 2>/dev/null; then torch_py="$p"; break; fi
-  done
-fi
+[ -n "$torch_py" ] || torch_py="$(torch_python /usr/bin/python3 python3)"
 
 # run NAME CMD...: stdout to NAME.out, stderr to NAME.err, peak RSS (MB) to NAME.rss
 run() {

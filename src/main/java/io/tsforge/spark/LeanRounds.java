@@ -237,12 +237,15 @@ public final class LeanRounds {
                     || type == org.nd4j.linalg.api.buffer.DataType.DOUBLE ? a
                     : a.castTo(org.nd4j.linalg.api.buffer.DataType.DOUBLE);
             java.nio.ByteBuffer nio = nio(d);
-            if (nio == null) {
-                // a view (or not in c order): a dense copy of it
+            if (nio == null && a.length() > 0) {
+                // a view that is not a prefix of its buffer in c order: a dense copy of it
                 d = d.dup('c');
                 nio = nio(d);
             }
-            if (type == org.nd4j.linalg.api.buffer.DataType.FLOAT) {
+            if (a.length() == 0) {
+                floats = type == org.nd4j.linalg.api.buffer.DataType.FLOAT ? new float[0] : null;
+                doubles = floats == null ? new double[0] : null;
+            } else if (type == org.nd4j.linalg.api.buffer.DataType.FLOAT) {
                 floats = new float[(int) a.length()];
                 nio.asFloatBuffer().get(floats);
                 doubles = null;
@@ -265,13 +268,16 @@ public final class LeanRounds {
         }
 
         /**
-         * The native buffer of a dense c-order FLOAT or DOUBLE array that starts its buffer (not a view), in native
-         * byte order; null for any other array.
+         * The native buffer of a FLOAT or DOUBLE array whose values are the first {@code length()} of its buffer in c
+         * order (a dense array, or a view such as a reshape of one or its first row), in native byte order; null for
+         * any other array. Views count: a network built on given parameters ({@code init(params, false)}) keeps them,
+         * and ND4J's {@code reshape} of a dense array is a view.
          */
         private static java.nio.ByteBuffer nio(INDArray a) {
             if ((a.dataType() != org.nd4j.linalg.api.buffer.DataType.FLOAT
-                    && a.dataType() != org.nd4j.linalg.api.buffer.DataType.DOUBLE) || a.isView()
-                    || a.offset() != 0 || a.data().offset() != 0 || a.length() > a.data().length()) {
+                    && a.dataType() != org.nd4j.linalg.api.buffer.DataType.DOUBLE)
+                    || a.length() == 0 || a.offset() != 0 || a.data().offset() != 0
+                    || a.length() > a.data().length()) {
                 return null;
             }
             long[] sh = a.shape();
@@ -367,9 +373,28 @@ public final class LeanRounds {
                     : new Flat(type, (long[]) a[1], null, (double[]) a[2]);
         }
 
-        /** A new array with the values. */
+        /**
+         * A new dense array (not a view) with the values, filled in one bulk copy: ND4J's {@code createFromArray}
+         * sets a float[] element by element, and the {@code reshape} it needs gives a view, which a network built on
+         * it ({@link Task#prepare}) keeps as its parameters.
+         */
         INDArray array() {
-            INDArray a = floats != null ? Nd4j.createFromArray(floats) : Nd4j.createFromArray(doubles).castTo(type);
+            boolean f = floats != null;
+            int n = f ? floats.length : doubles.length;
+            if (n > 0) {
+                INDArray a = Nd4j.createUninitialized(f ? org.nd4j.linalg.api.buffer.DataType.FLOAT
+                        : org.nd4j.linalg.api.buffer.DataType.DOUBLE, shape, 'c');
+                java.nio.ByteBuffer nio = a.length() == n && !a.isView() ? nio(a) : null;
+                if (nio != null) {
+                    if (f) {
+                        nio.asFloatBuffer().put(floats);
+                    } else {
+                        nio.asDoubleBuffer().put(doubles);
+                    }
+                    return f || type == org.nd4j.linalg.api.buffer.DataType.DOUBLE ? a : a.castTo(type);
+                }
+            }
+            INDArray a = f ? Nd4j.createFromArray(floats) : Nd4j.createFromArray(doubles).castTo(type);
             return a.reshape('c', shape);
         }
     }

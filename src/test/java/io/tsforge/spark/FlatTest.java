@@ -10,6 +10,7 @@ import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 /** {@link LeanRounds.Flat}: bulk copies in and out of ND4J arrays, and the mean ND4J's addi/divi would give. */
@@ -68,6 +69,36 @@ class FlatTest {
             assertArrayEquals(values(whole), values(f), 0.0);
             assertThrows(IllegalArgumentException.class, () -> LeanRounds.Flat.of(row).copyInto(m));
         }
+    }
+
+    @Test
+    void arraysAreDenseNotViewsAndBufferPrefixViewsAreCopiedInPlace() {
+        for (DataType type : List.of(DataType.FLOAT, DataType.DOUBLE, DataType.HALF)) {
+            INDArray m = matrix(type);
+            // a network built on given parameters keeps the array itself: it must not be a view (a view's
+            // parameters took the slow element-wise copies every averaging round)
+            INDArray a = LeanRounds.Flat.of(m).array();
+            assertFalse(a.isView(), type.toString());
+            assertEquals('c', a.ordering());
+            assertArrayEquals(values(m), values(a), 0.0);
+            // a reshape of a dense array is a view over its whole buffer; the first row one over its start
+            INDArray dense = Nd4j.create(type, 5, 7);
+            INDArray flat = dense.reshape('c', 1, 35);
+            LeanRounds.Flat.of(m).copyInto(flat);
+            assertArrayEquals(values(m), values(dense), 0.0, type + " into a reshape view");
+            assertArrayEquals(values(m), values(LeanRounds.Flat.of(flat).array().reshape(5, 7)), 0.0);
+            INDArray before = dense.dup();
+            INDArray row = Nd4j.rand(DataType.DOUBLE, 1, 7).castTo(type);
+            LeanRounds.Flat.of(row).copyInto(dense.getRow(0));
+            assertArrayEquals(values(row), values(dense.getRow(0)), 0.0, type + " into the first row");
+            for (int r = 1; r < 5; r++) {
+                assertArrayEquals(values(before.getRow(r)), values(dense.getRow(r)), 0.0, type + " row " + r);
+            }
+            assertArrayEquals(values(dense.getRow(0)), values(LeanRounds.Flat.of(dense.getRow(0)).array()), 0.0);
+        }
+        // empty arrays keep working
+        INDArray empty = Nd4j.create(DataType.FLOAT, 0);
+        assertEquals(0, LeanRounds.Flat.of(empty).array().length());
     }
 
     @Test

@@ -603,18 +603,34 @@ public class FusedLstmLayer extends NcwLayer {
             }
         }
 
-        /** Arrays for {@link BlasPass}, reused while the minibatch shape stays the same. */
+        /**
+         * Arrays for {@link BlasPass}, reused while the minibatch shape stays the same: the last two shapes are kept,
+         * so that an epoch whose last minibatch is smaller (or a validation minibatch of another size) does not
+         * rebuild the arrays of the full minibatches twice per epoch.
+         */
         private Scratch scratch;
+        private Scratch previousScratch;
+        /** How many times any layer built its {@link Scratch} arrays (tests). */
+        static final java.util.concurrent.atomic.AtomicLong SCRATCHES_BUILT = new java.util.concurrent.atomic.AtomicLong();
 
         private Scratch scratch(DataType dt, int mb, int steps, int nIn, int n) {
             Scratch s = scratch;
-            if (s == null || s.dt != dt || s.mb != mb || s.steps != steps || s.nIn != nIn || s.n != n) {
-                try (MemoryWorkspace ignored = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
-                    s = new Scratch(dt, mb, steps, nIn, n);
-                }
-                scratch = s;
+            if (s != null && s.fits(dt, mb, steps, nIn, n)) {
+                return s;
             }
-            return s;
+            Scratch p = previousScratch;
+            if (p != null && p.fits(dt, mb, steps, nIn, n)) {
+                previousScratch = s;
+                scratch = p;
+                return p;
+            }
+            try (MemoryWorkspace ignored = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
+                p = new Scratch(dt, mb, steps, nIn, n);
+            }
+            SCRATCHES_BUILT.incrementAndGet();
+            previousScratch = s;
+            scratch = p;
+            return p;
         }
 
         /**
@@ -653,6 +669,10 @@ public class FusedLstmLayer extends NcwLayer {
             final Pointer[] zStep;
             final Pointer[] dzStep;
             final Cells cells;
+
+            boolean fits(DataType dt, int mb, int steps, int nIn, int n) {
+                return this.dt == dt && this.mb == mb && this.steps == steps && this.nIn == nIn && this.n == n;
+            }
 
             Scratch(DataType dt, int mb, int steps, int nIn, int n) {
                 this.dt = dt;

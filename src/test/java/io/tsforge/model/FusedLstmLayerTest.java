@@ -285,6 +285,42 @@ class FusedLstmLayerTest {
         }
     }
 
+    /**
+     * Minibatch sizes that alternate (an epoch's smaller last minibatch, validation minibatches of another size) reuse
+     * the layer's arrays of both sizes instead of building them again, and give the same gradients as a network that
+     * sees each size for the first time.
+     */
+    @Test
+    void alternatingMinibatchSizesReuseTheArraysOfBoth() {
+        int nIn = 3;
+        int t = 7;
+        Random rnd = new Random(23);
+        MultiLayerNetwork net = fused(DataType.FLOAT, 18, nIn, t, 2, false, null, 6);
+        INDArray[] xs = {uniform(rnd, DataType.FLOAT, 1, 5, nIn, t), uniform(rnd, DataType.FLOAT, 1, 3, nIn, t)};
+        INDArray[] ys = {uniform(rnd, DataType.FLOAT, 1, 5, 2), uniform(rnd, DataType.FLOAT, 1, 3, 2)};
+        long built = -1;
+        for (int round = 0; round < 3; round++) {
+            for (int k = 0; k < 2; k++) {
+                net.setInput(xs[k]);
+                net.setLabels(ys[k]);
+                net.computeGradientAndScore();
+                INDArray g = net.gradient().gradient().dup();
+                // a fresh network with the same parameters builds its arrays for this size only
+                MultiLayerNetwork fresh = fused(DataType.FLOAT, 18, nIn, t, 2, false, null, 6);
+                fresh.params().assign(net.params());
+                fresh.setInput(xs[k]);
+                fresh.setLabels(ys[k]);
+                fresh.computeGradientAndScore();
+                assertEquals(0.0, maxAbsDiff(g, fresh.gradient().gradient()), 0.0, "round " + round + ", size " + k);
+            }
+            if (round == 0) {
+                built = FusedLstmLayer.Impl.SCRATCHES_BUILT.get();
+            }
+        }
+        // rounds 2 and 3 built only the fresh networks' arrays (one per fresh network), none for net
+        assertEquals(built + 4, FusedLstmLayer.Impl.SCRATCHES_BUILT.get());
+    }
+
     /** The network with an RnnOutputLayer (MSE, 2 outputs) on top of its sequence-returning LSTM stack. */
     private static MultiLayerNetwork withSequenceOutput(MultiLayerNetwork net, int nIn, int t) {
         NeuralNetConfiguration.ListBuilder list = new NeuralNetConfiguration.Builder().seed(18).dataType(DataType.FLOAT)

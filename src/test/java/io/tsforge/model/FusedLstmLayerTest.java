@@ -317,7 +317,7 @@ class FusedLstmLayerTest {
                 built = FusedLstmLayer.Impl.SCRATCHES_BUILT.get();
             }
         }
-        // rounds 2 and 3 built only the fresh networks' arrays (one per fresh network), none for net
+        // the second and third rounds built only the fresh networks' arrays (one each), none for net
         assertEquals(built + 4, FusedLstmLayer.Impl.SCRATCHES_BUILT.get());
     }
 

@@ -13,7 +13,8 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 jar="$root/target/tsforge.jar"
 [ -f "$jar" ] || (cd "$root" && mvn -q -B -DskipTests package) >&2
-opens="$(tr '\n' ' ' < "$root/jobs/jvm-opens")"
+# shellcheck source=jobs/_bench.sh
+source "$root/jobs/_bench.sh"
 sets="${1:-5}"
 series="${BENCH_SERIES:-1000}"; points="${BENCH_POINTS:-3000}"
 epochs="${BENCH_EPOCHS:-30}"; warmup="${BENCH_WARMUP:-10}"

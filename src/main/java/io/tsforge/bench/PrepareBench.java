@@ -5,6 +5,8 @@ import io.tsforge.config.PrepareConfig;
 import io.tsforge.jobs.PrepareJob;
 import io.tsforge.jobs.RunReport;
 import io.tsforge.spark.PreparedLayout;
+import io.tsforge.spark.SparkSessions;
+import org.apache.spark.SparkConf;
 import org.apache.spark.api.java.function.MapFunction;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Encoders;
@@ -32,10 +34,11 @@ import java.util.SplittableRandom;
 /**
  * {@code generate DIR SERIES POINTS}: writes a long-format CSV of SERIES x POINTS readings (5-minute steps, a daily
  * cycle, noise, 0.1% duplicates). {@code bare FILE} and {@code prepare FILE OUT}: one measured run each, after a
- * warm-up on a small file, printing one line {@code mode rows seconds rows/s cpuSeconds heapPeakMB rssPeakMB};
- * {@code scan FILE}: a read that parses every field and aggregates, a fairer floor than {@code bare}'s count. {@code compare A B}: whether
- * two {@code prepared/} folders hold the same rows (series, segments, windows, quarantine as multisets; exit 1 if not),
- * to check that a change to {@code prepare} keeps its outputs.
+ * warm-up on a small file ({@code -Dbench.warmup=SERIESxPOINTS}, default 20x500), printing one line
+ * {@code mode rows seconds rows/s cpuSeconds heapPeakMB rssPeakMB}; {@code scan FILE}: a read that parses every field
+ * and aggregates, a fairer floor than {@code bare}'s count. {@code compare A B}: whether two {@code prepared/} folders
+ * hold the same rows (series, segments, windows, quarantine as multisets; exit 1 if not), to check that a change to
+ * {@code prepare} keeps its outputs.
  */
 public final class PrepareBench {
 
@@ -93,11 +96,19 @@ public final class PrepareBench {
     }
 
     static void measure(String mode, String input, String out) throws IOException {
-        SparkSession spark = SparkSession.builder().master("local[*]").appName("bench")
+        SparkSession spark = SparkSession.builder()
+                .config(SparkSessions.localFileSystem(new SparkConf().setMaster("local[*]"))).appName("bench")
                 .config("spark.ui.enabled", "false").config("spark.driver.memory", "4g").getOrCreate();
         spark.sparkContext().setLogLevel("ERROR");
         Path warm = Files.createTempDirectory("bench-warm");
-        generate(warm.resolve("warm.csv"), 20, 500);
+        // -Dbench.warmup=SERIESxPOINTS: the size of the untimed warm-up file (default 20x500)
+        String warmup = System.getProperty("bench.warmup", "20x500");
+        if (!warmup.matches("[1-9][0-9]{0,5}x[1-9][0-9]{0,5}")) {
+            throw new IllegalArgumentException("bench.warmup must be SERIESxPOINTS (e.g. 20x500), found '" + warmup
+                    + "'");
+        }
+        String[] size = warmup.split("x");
+        generate(warm.resolve("warm.csv"), Integer.parseInt(size[0]), Integer.parseInt(size[1]));
         run(spark, mode, warm.resolve("warm.csv").toString(), warm.resolve("out").toString());
         long start = System.nanoTime();
         long cpu0 = processCpuNanos();
@@ -134,7 +145,8 @@ public final class PrepareBench {
     }
 
     static boolean compare(String a, String b) {
-        SparkSession spark = SparkSession.builder().master("local[*]").appName("compare")
+        SparkSession spark = SparkSession.builder()
+                .config(SparkSessions.localFileSystem(new SparkConf().setMaster("local[*]"))).appName("compare")
                 .config("spark.ui.enabled", "false").getOrCreate();
         spark.sparkContext().setLogLevel("ERROR");
         boolean same = true;

@@ -5,7 +5,9 @@ import io.tsforge.config.TrainConfig;
 import io.tsforge.model.NetworkFactory;
 import io.tsforge.model.Tensors;
 import io.tsforge.spark.EpochLoop;
+import io.tsforge.spark.SparkSessions;
 import io.tsforge.spark.TrainingData;
+import org.apache.spark.SparkConf;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.SparkSession;
@@ -74,7 +76,8 @@ public final class TrainBench {
         }
         if (mode.equals("spark") || mode.equals("both")) {
             // -Dbench.kryo=false: Spark's Java serializer instead of Kryo with ND4J's registrator (the jobs' setting)
-            SparkSession.Builder sb = SparkSession.builder().master("local[" + workers + "]").appName("train-bench")
+            SparkSession.Builder sb = SparkSession.builder().config(SparkSessions.localFileSystem(
+                    new SparkConf().setMaster("local[" + workers + "]"))).appName("train-bench")
                     .config("spark.ui.enabled", "false");
             if (Boolean.parseBoolean(System.getProperty("bench.kryo", "true"))) {
                 sb = sb.config("spark.serializer", "org.apache.spark.serializer.KryoSerializer")

@@ -1,5 +1,6 @@
 package io.tsforge.spark;
 
+import org.apache.spark.SparkConf;
 import org.apache.spark.sql.SparkSession;
 
 import java.nio.file.Files;
@@ -16,7 +17,7 @@ public final class SparkTestSession {
     public static synchronized SparkSession get() {
         if (spark == null) {
             spark = SparkSession.builder()
-                    .master("local[2]")
+                    .config(SparkSessions.localFileSystem(new SparkConf().setMaster("local[2]")))
                     .appName("tsforge-tests")
                     .config("spark.ui.enabled", "false")
                     .config("spark.ui.showConsoleProgress", "false")

@@ -20,13 +20,14 @@ import java.util.Set;
  *
  * <p>Without Hadoop's native library (a Maven-only install has none), {@link RawLocalFileSystem} sets the mode of every
  * file and folder it creates by running {@code chmod}: one process per file, forked from a JVM of several GB. A
- * prepare run creates about 40 files and folders. This class sets the same mode bits with
- * {@link Files#setPosixFilePermissions}, which has the same effect (the nine permission bits; it follows symbolic links,
- * as {@code chmod} does). It leaves the stock path in place when the native library is loaded, when the mode has the
+ * prepare run creates 39 files and folders. This class sets the same mode bits with {@link
+ * Files#setPosixFilePermissions}, which has the same effect (the nine permission bits; it follows symbolic links, as
+ * {@code chmod} does). It leaves the stock path in place when the native library is loaded, when the mode has the
  * sticky bit (which {@code java.nio} cannot set), and on file systems without POSIX attributes.
  *
- * <p>{@link io.tsforge.spark.SparkSessions#localFileSystem} installs it for local masters (spark.hadoop.fs.file.impl), where every task
- * runs in the driver's JVM and this jar is on its class path; a setting of the user's is kept.
+ * <p>{@link io.tsforge.spark.SparkSessions#localFileSystem} installs it for local masters
+ * ({@code spark.hadoop.fs.file.impl}), where every task runs in the driver's JVM and this jar is on its class path; a
+ * setting of the user's is kept.
  */
 public class NioLocalFileSystem extends LocalFileSystem {
 

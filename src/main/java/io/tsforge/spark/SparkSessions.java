@@ -13,6 +13,9 @@ import java.util.Map;
  */
 public final class SparkSessions {
 
+    /** The Hadoop setting that names the class of the {@code file:} file system, as a Spark setting. */
+    public static final String FILE_SYSTEM_KEY = "spark.hadoop.fs.file.impl";
+
     private SparkSessions() {
     }
 
@@ -37,9 +40,6 @@ public final class SparkSessions {
         spark.sparkContext().setLogLevel("WARN");
         return spark;
     }
-
-    /** The Hadoop setting that names the class of the {@code file:} file system, as a Spark setting. */
-    public static final String FILE_SYSTEM_KEY = "spark.hadoop.fs.file.impl";
 
     /**
      * For a local master ({@code local}, {@code local[...]}: every task in this JVM), {@code file:} paths through

@@ -96,15 +96,13 @@ public final class PrepareBench {
     }
 
     static void measure(String mode, String input, String out) throws IOException {
-        SparkSession.Builder sb = SparkSession.builder()
-                .config(SparkSessions.localFileSystem(new SparkConf().setMaster("local[*]"))).appName("bench")
-                .config("spark.ui.enabled", "false").config("spark.driver.memory", "4g");
+        SparkConf conf = SparkSessions.localFileSystem(new SparkConf().setMaster("local[*]"));
         // -Dbench.kryo=false: Spark's Java serializer instead of Kryo with our registrator (the jobs' setting)
         if (Boolean.parseBoolean(System.getProperty("bench.kryo", "true"))) {
-            sb = sb.config("spark.serializer", "org.apache.spark.serializer.KryoSerializer")
-                    .config("spark.kryo.registrator", "io.tsforge.spark.KryoRegistrator");
+            SparkSessions.kryo(conf);
         }
-        SparkSession spark = sb.getOrCreate();
+        SparkSession spark = SparkSession.builder().config(conf).appName("bench")
+                .config("spark.ui.enabled", "false").config("spark.driver.memory", "4g").getOrCreate();
         spark.sparkContext().setLogLevel("ERROR");
         Path warm = Files.createTempDirectory("bench-warm");
         // -Dbench.warmup=SERIESxPOINTS: the size of the untimed warm-up file (default 20x500)

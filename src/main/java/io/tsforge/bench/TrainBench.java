@@ -76,14 +76,12 @@ public final class TrainBench {
         }
         if (mode.equals("spark") || mode.equals("both")) {
             // -Dbench.kryo=false: Spark's Java serializer instead of Kryo with ND4J's registrator (the jobs' setting)
-            SparkSession.Builder sb = SparkSession.builder().config(SparkSessions.localFileSystem(
-                    new SparkConf().setMaster("local[" + workers + "]"))).appName("train-bench")
-                    .config("spark.ui.enabled", "false");
+            SparkConf conf = SparkSessions.localFileSystem(new SparkConf().setMaster("local[" + workers + "]"));
             if (Boolean.parseBoolean(System.getProperty("bench.kryo", "true"))) {
-                sb = sb.config("spark.serializer", "org.apache.spark.serializer.KryoSerializer")
-                        .config("spark.kryo.registrator", "io.tsforge.spark.KryoRegistrator");
+                SparkSessions.kryo(conf);
             }
-            spark = sb.getOrCreate();
+            spark = SparkSession.builder().config(conf).appName("train-bench").config("spark.ui.enabled", "false")
+                    .getOrCreate();
             spark.sparkContext().setLogLevel("ERROR");
             engines.add(spark(w, spark, workers, epochs));
         }

@@ -28,9 +28,7 @@ public final class SparkSessions {
         conf.setIfMissing("spark.ui.showConsoleProgress", Boolean.toString(System.console() != null));
         conf.setIfMissing("spark.sql.session.timeZone", sessionTimeZone);
         conf.setIfMissing("spark.driver.memory", "2g");
-        // DL4J ships minibatches between JVMs: Kryo with ND4J's registrator (and ours) serializes INDArrays compactly.
-        conf.setIfMissing("spark.serializer", "org.apache.spark.serializer.KryoSerializer");
-        conf.setIfMissing("spark.kryo.registrator", "io.tsforge.spark.KryoRegistrator");
+        kryo(conf);
         conf.setIfMissing("spark.executorEnv.OMP_NUM_THREADS", System.getenv().getOrDefault("OMP_NUM_THREADS", "1"));
         for (Map.Entry<String, String> e : config.sparkSettings().entrySet()) {
             conf.set(e.getKey(), e.getValue());
@@ -39,6 +37,16 @@ public final class SparkSessions {
         SparkSession spark = SparkSession.builder().config(conf).getOrCreate();
         spark.sparkContext().setLogLevel("WARN");
         return spark;
+    }
+
+    /**
+     * Kryo with our registrator (which adds ND4J's) unless {@code conf} names a serializer or registrator: DL4J ships
+     * minibatches between JVMs, and Kryo serializes INDArrays compactly. Returns {@code conf}.
+     */
+    public static SparkConf kryo(SparkConf conf) {
+        conf.setIfMissing("spark.serializer", "org.apache.spark.serializer.KryoSerializer");
+        conf.setIfMissing("spark.kryo.registrator", KryoRegistrator.class.getName());
+        return conf;
     }
 
     /**

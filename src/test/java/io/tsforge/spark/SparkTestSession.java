@@ -17,7 +17,7 @@ public final class SparkTestSession {
     public static synchronized SparkSession get() {
         if (spark == null) {
             spark = SparkSession.builder()
-                    .config(SparkSessions.localFileSystem(new SparkConf().setMaster("local[2]")))
+                    .config(SparkSessions.kryo(SparkSessions.localFileSystem(new SparkConf().setMaster("local[2]"))))
                     .appName("tsforge-tests")
                     .config("spark.ui.enabled", "false")
                     .config("spark.ui.showConsoleProgress", "false")
@@ -26,8 +26,6 @@ public final class SparkTestSession {
                     .config("spark.sql.session.timeZone", "UTC")
                     .config("spark.driver.host", "127.0.0.1")
                     .config("spark.driver.bindAddress", "127.0.0.1")
-                    .config("spark.serializer", "org.apache.spark.serializer.KryoSerializer")
-                    .config("spark.kryo.registrator", "io.tsforge.spark.KryoRegistrator")
                     .getOrCreate();
             spark.sparkContext().setLogLevel("ERROR");
             Runtime.getRuntime().addShutdownHook(new Thread(() -> spark.stop()));

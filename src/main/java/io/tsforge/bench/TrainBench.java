@@ -42,7 +42,8 @@ import java.util.Random;
  * {@code -Dbench.averagingFrequency=N} (default 5) sets {@code train.averagingFrequency}; {@code -Dbench.set=k=v,k=v}
  * sets further config keys (prefetch, storage level, train.averagingRounds, ...); {@code -Dbench.kryo=false} runs
  * Spark with its Java serializer instead of Kryo; {@code -Dbench.shuffleSeed=N} (default 1) seeds fit's minibatch
- * order.
+ * order; {@code -Dbench.dl4jSplits=true} trains Spark with DL4J's own master and rounds, and {@code
+ * -Dbench.exportDir=DIR} with it uses DL4J's Export approach instead of Direct.
  */
 public final class TrainBench {
 
@@ -314,6 +315,10 @@ public final class TrainBench {
                 .persist(StorageLevel.fromString(w.cfg().dist().storage().name()));
         long[] sizes = TrainingData.partitionSizes(rdd);
         boolean dl4jSplits = Boolean.getBoolean("bench.dl4jSplits");
+        // -Dbench.exportDir=DIR with -Dbench.dl4jSplits=true: DL4J's Export approach, with one master for all the
+        // epochs (a master exports an RDD once, under its own random id: a master per epoch would export every epoch)
+        String exportDir = dl4jSplits ? System.getProperty("bench.exportDir") : null;
+        ParameterAveragingTrainingMaster[] exporting = new ParameterAveragingTrainingMaster[1];
         java.util.concurrent.SynchronousQueue<Object> ended = new java.util.concurrent.SynchronousQueue<>();
         java.util.concurrent.SynchronousQueue<Boolean> release = new java.util.concurrent.SynchronousQueue<>();
         Engine g = new Engine("spark", NetworkFactory.network(w.cfg())) {
@@ -359,9 +364,15 @@ public final class TrainBench {
             }
 
             ParameterAveragingTrainingMaster master(int k) {
-                var m = dl4jSplits ? io.tsforge.jobs.TrainJob.dl4jTrainingMaster(w.cfg(), workers, k)
+                if (exportDir != null && exporting[0] != null) {
+                    return exporting[0];
+                }
+                var m = dl4jSplits ? io.tsforge.jobs.TrainJob.dl4jTrainingMaster(w.cfg(), workers, k, exportDir)
                         : io.tsforge.jobs.TrainJob.trainingMaster(w.cfg(), workers, k, sizes);
                 m.addHook(new FittedWindows(fitted, fitNanos, firstFitNanos));
+                if (exportDir != null) {
+                    exporting[0] = m;
+                }
                 return m;
             }
         };

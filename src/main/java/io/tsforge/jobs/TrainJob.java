@@ -363,7 +363,21 @@ public final class TrainJob {
 
     /** DL4J's own master with the same settings (rounds found by {@code balancedRandomSplit}): the bench's "before". */
     public static ParameterAveragingTrainingMaster dl4jTrainingMaster(TrainConfig cfg, int workers, int epoch) {
-        return builder(cfg, workers, epoch).build();
+        return dl4jTrainingMaster(cfg, workers, epoch, null);
+    }
+
+    /**
+     * {@link #dl4jTrainingMaster(TrainConfig, int, int)}, with DL4J's Export approach when {@code exportDirectory} is
+     * not null (the master writes every minibatch to a file under that directory once, and the workers read the files
+     * back) instead of Direct: the bench's measure of that lever. The directory must be one every executor sees.
+     */
+    public static ParameterAveragingTrainingMaster dl4jTrainingMaster(TrainConfig cfg, int workers, int epoch,
+                                                                      String exportDirectory) {
+        ParameterAveragingTrainingMaster.Builder b = builder(cfg, workers, epoch);
+        if (exportDirectory != null) {
+            b.rddTrainingApproach(RDDTrainingApproach.Export).exportDirectory(exportDirectory);
+        }
+        return b.build();
     }
 
     private static ParameterAveragingTrainingMaster.Builder builder(TrainConfig cfg, int workers, int epoch) {

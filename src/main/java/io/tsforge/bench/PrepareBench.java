@@ -95,13 +95,17 @@ public final class PrepareBench {
         return m;
     }
 
+    /**
+     * The benches' Spark settings for {@code master}: the local file system and serializer the jobs use; {@code
+     * -Dbench.kryo=false} keeps Spark's Java serializer instead of Kryo with our registrator.
+     */
+    static SparkConf sparkConf(String master) {
+        SparkConf conf = SparkSessions.localFileSystem(new SparkConf().setMaster(master));
+        return Boolean.parseBoolean(System.getProperty("bench.kryo", "true")) ? SparkSessions.kryo(conf) : conf;
+    }
+
     static void measure(String mode, String input, String out) throws IOException {
-        SparkConf conf = SparkSessions.localFileSystem(new SparkConf().setMaster("local[*]"));
-        // -Dbench.kryo=false: Spark's Java serializer instead of Kryo with our registrator (the jobs' setting)
-        if (Boolean.parseBoolean(System.getProperty("bench.kryo", "true"))) {
-            SparkSessions.kryo(conf);
-        }
-        SparkSession spark = SparkSession.builder().config(conf).appName("bench")
+        SparkSession spark = SparkSession.builder().config(sparkConf("local[*]")).appName("bench")
                 .config("spark.ui.enabled", "false").config("spark.driver.memory", "4g").getOrCreate();
         spark.sparkContext().setLogLevel("ERROR");
         Path warm = Files.createTempDirectory("bench-warm");

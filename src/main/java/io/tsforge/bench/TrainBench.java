@@ -5,9 +5,7 @@ import io.tsforge.config.TrainConfig;
 import io.tsforge.model.NetworkFactory;
 import io.tsforge.model.Tensors;
 import io.tsforge.spark.EpochLoop;
-import io.tsforge.spark.SparkSessions;
 import io.tsforge.spark.TrainingData;
-import org.apache.spark.SparkConf;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.SparkSession;
@@ -76,13 +74,8 @@ public final class TrainBench {
             engines.add(pair(w));
         }
         if (mode.equals("spark") || mode.equals("both")) {
-            // -Dbench.kryo=false: Spark's Java serializer instead of Kryo with ND4J's registrator (the jobs' setting)
-            SparkConf conf = SparkSessions.localFileSystem(new SparkConf().setMaster("local[" + workers + "]"));
-            if (Boolean.parseBoolean(System.getProperty("bench.kryo", "true"))) {
-                SparkSessions.kryo(conf);
-            }
-            spark = SparkSession.builder().config(conf).appName("train-bench").config("spark.ui.enabled", "false")
-                    .getOrCreate();
+            spark = SparkSession.builder().config(PrepareBench.sparkConf("local[" + workers + "]"))
+                    .appName("train-bench").config("spark.ui.enabled", "false").getOrCreate();
             spark.sparkContext().setLogLevel("ERROR");
             engines.add(spark(w, spark, workers, epochs));
         }
@@ -318,7 +311,6 @@ public final class TrainBench {
         // -Dbench.exportDir=DIR with -Dbench.dl4jSplits=true: DL4J's Export approach, with one master for all the
         // epochs (a master exports an RDD once, under its own random id: a master per epoch would export every epoch)
         String exportDir = dl4jSplits ? System.getProperty("bench.exportDir") : null;
-        ParameterAveragingTrainingMaster[] exporting = new ParameterAveragingTrainingMaster[1];
         java.util.concurrent.SynchronousQueue<Object> ended = new java.util.concurrent.SynchronousQueue<>();
         java.util.concurrent.SynchronousQueue<Boolean> release = new java.util.concurrent.SynchronousQueue<>();
         Engine g = new Engine("spark", NetworkFactory.network(w.cfg())) {
@@ -363,15 +355,18 @@ public final class TrainBench {
                         .getCurrentThreadCpuTime() - m0) / 1e9));
             }
 
+            /** The Export approach's one master, kept for every epoch. */
+            ParameterAveragingTrainingMaster exporting;
+
             ParameterAveragingTrainingMaster master(int k) {
-                if (exportDir != null && exporting[0] != null) {
-                    return exporting[0];
+                if (exporting != null) {
+                    return exporting;
                 }
                 var m = dl4jSplits ? io.tsforge.jobs.TrainJob.dl4jTrainingMaster(w.cfg(), workers, k, exportDir)
                         : io.tsforge.jobs.TrainJob.trainingMaster(w.cfg(), workers, k, sizes);
                 m.addHook(new FittedWindows(fitted, fitNanos, firstFitNanos));
                 if (exportDir != null) {
-                    exporting[0] = m;
+                    exporting = m;
                 }
                 return m;
             }
